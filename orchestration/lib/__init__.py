@@ -1,0 +1,1 @@
+"""Plain Python for cssd: no Dagster imports here, every function unit-tested on its own."""

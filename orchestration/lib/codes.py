@@ -1,0 +1,29 @@
+"""Code lists from the seeds, and which codes are valid in which era."""
+
+import csv
+from functools import lru_cache
+
+from orchestration.lib.years import eras_of
+from orchestration.paths import REFERENCE_SEEDS_DIR
+
+
+@lru_cache(maxsize=64)
+def code_list(census: str, name: str) -> tuple[dict[str, str], ...]:
+    path = REFERENCE_SEEDS_DIR / f"{census}_{name}.csv"
+    if census == "crcs" and name == "ethnicity":  # CRCS uses the CLA ethnicity list (spec/codes/README.md)
+        path = REFERENCE_SEEDS_DIR / "cla_ethnicity.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        return tuple(csv.DictReader(f))
+
+
+@lru_cache(maxsize=256)
+def valid_codes(census: str, name: str, era: str) -> tuple[str, ...]:
+    """Codes of a list valid in an era, in list order (a code listed for two era ranges appears once)."""
+    order = {e.name: e.order for e in eras_of(census)}
+    if era not in order:
+        raise ValueError(f"{era!r} is not a {census.upper()} era")
+    out: list[str] = []
+    for row in code_list(census, name):
+        if order[row["era_from"]] <= order[era] <= order[row["era_to"]] and row["code"] not in out:
+            out.append(row["code"])
+    return tuple(out)

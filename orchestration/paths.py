@@ -1,0 +1,16 @@
+"""Where the repository's own files live (code, dbt project, seeds, suites).
+
+These are paths inside the checkout, not configuration: data locations come from
+``orchestration.settings``.
+"""
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_ROOT = PACKAGE_DIR.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
+REFERENCE_SEEDS_DIR = SEEDS_DIR / "reference"
+MAPPING_SEEDS_DIR = SEEDS_DIR / "mappings"
+SPECS_DIR = PACKAGE_DIR / "lib" / "specs"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"

@@ -1,0 +1,78 @@
+"""The one place that reads the environment.
+
+Everything else takes a ``Settings`` value. Variables:
+
+CSSD_DATA_DIR       data folder (default ./data): landing/, output/, warehouse, dagster_home/
+CSSD_WAREHOUSE      DuckDB warehouse file (default <data>/warehouse.duckdb)
+CSSD_PSEUDONYM_KEY  secret key for child-id pseudonyms; unset = the public demo key, with a warning
+CSSD_TODAY          ISO date used instead of today to decide the latest collection year (tests, reruns)
+"""
+
+import logging
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from orchestration.lib.years import CollectionYear, census_years, latest_complete_year
+
+log = logging.getLogger("cssd.settings")
+
+# Public on purpose: it is in the repository. Pseudonyms made with it protect nothing,
+# which is fine for synthetic data and wrong for real returns.
+DEMO_PSEUDONYM_KEY = "cssd-demo-key-synthetic-data-only"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    warehouse: Path
+    pseudonym_key: bytes = field(repr=False)
+    using_demo_key: bool
+    today: date
+
+    @property
+    def landing_dir(self) -> Path:
+        return self.data_dir / "landing"
+
+    @property
+    def output_dir(self) -> Path:
+        return self.data_dir / "output"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.data_dir / "dagster_home"
+
+    @property
+    def latest_year(self) -> CollectionYear:
+        return latest_complete_year(self.today)
+
+    def years(self, census: str) -> list[CollectionYear]:
+        return census_years(census, self.today)
+
+
+def load_settings(environ: "dict[str, str] | None" = None) -> Settings:
+    env = os.environ if environ is None else environ
+    data_dir = Path(env.get("CSSD_DATA_DIR") or "./data").expanduser().resolve()
+    warehouse_env = env.get("CSSD_WAREHOUSE")
+    warehouse = Path(warehouse_env).expanduser().resolve() if warehouse_env else data_dir / "warehouse.duckdb"
+    key = env.get("CSSD_PSEUDONYM_KEY")
+    using_demo_key = not key
+    if using_demo_key:
+        log.warning(
+            "CSSD_PSEUDONYM_KEY is not set: using the public demo key. Pseudonyms made with it "
+            "can be reversed by anyone with the repository; use it for synthetic data only."
+        )
+        key = DEMO_PSEUDONYM_KEY
+    today_text = env.get("CSSD_TODAY")
+    try:
+        today = date.fromisoformat(today_text) if today_text else date.today()
+    except ValueError as exc:
+        raise ValueError(f"CSSD_TODAY={today_text!r} is not an ISO date (YYYY-MM-DD)") from exc
+    return Settings(
+        data_dir=data_dir,
+        warehouse=warehouse,
+        pseudonym_key=key.encode("utf-8"),
+        using_demo_key=using_demo_key,
+        today=today,
+    )
