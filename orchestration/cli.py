@@ -1,0 +1,143 @@
+"""`cssd`: the command line for people and scripts that do not open the Dagster UI.
+
+    cssd generate --census cla --years 2002-03:2025-26 [--seed N] [--scale F]
+    cssd build --census cla --years 2014-15:2017-18
+
+`build` runs the same Dagster definitions in process, as one run for the whole range, on the
+instance under <data>/dagster_home (so `make dev` shows the runs afterwards).
+"""
+
+import argparse
+import logging
+import os
+import sys
+import time
+
+from orchestration.lib.years import YearError, parse_year_range
+
+log = logging.getLogger("cssd")
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from orchestration.lib.synthetic.cla import generate_cla
+    from orchestration.settings import load_settings
+
+    settings = load_settings()
+    censuses = ["cla"] if args.census in ("cla", "all") else []
+    if args.census in ("crcs",):
+        print("cssd generate: CRCS returns are not generated yet (see the open CRCS issue)", file=sys.stderr)
+        return 2
+    years = parse_year_range(args.years)
+    for census in censuses:
+        for y in years:
+            y.era(census)  # a clear error for a year before the series starts
+        started = time.monotonic()
+        summary = generate_cla(settings.landing_dir, years, seed=args.seed, scale=args.scale)
+        print(
+            f"generated synthetic {census.upper()} returns for {len(years)} year(s) under "
+            f"{settings.landing_dir / census} in {time.monotonic() - started:.1f}s"
+        )
+        if args.verbose:
+            print(summary)
+    return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    from orchestration.settings import load_settings
+
+    settings = load_settings()
+    years = parse_year_range(args.years)
+    census = args.census
+    if census != "cla":
+        print(f"cssd build: --census {census} is not built yet; only cla", file=sys.stderr)
+        return 2
+    available = {y.label for y in settings.years(census)}
+    outside = [y.label for y in years if y.label not in available]
+    if outside:
+        print(
+            f"cssd build: {', '.join(outside)} not in the {census.upper()} series "
+            f"({min(available)} to {max(available)})",
+            file=sys.stderr,
+        )
+        return 2
+
+    from orchestration.dbt_manifest import ensure_manifest
+    from orchestration.instance import ensure_dagster_home
+
+    ensure_manifest()
+    os.environ["DAGSTER_HOME"] = str(ensure_dagster_home(settings.dagster_home))
+
+    from dagster import DagsterInstance
+    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+    from orchestration.definitions import defs
+
+    instance = DagsterInstance.get()
+    quiet = {"loggers": {"console": {"config": {"log_level": "ERROR" if not args.verbose else "INFO"}}}}
+    started = time.monotonic()
+    reference = defs.resolve_job_def("reference_build").execute_in_process(
+        instance=instance, run_config=quiet, raise_on_error=False
+    )
+    if not reference.success:
+        print("cssd build: loading the reference seeds failed; see the run in the Dagster UI", file=sys.stderr)
+        return 1
+    job = defs.resolve_job_def(f"{census}_build")
+    result = job.execute_in_process(
+        instance=instance,
+        run_config=quiet,
+        tags={
+            ASSET_PARTITION_RANGE_START_TAG: years[0].label,
+            ASSET_PARTITION_RANGE_END_TAG: years[-1].label,
+            "cssd/years": f"{years[0].label}:{years[-1].label}",
+        },
+        raise_on_error=False,
+    )
+    elapsed = time.monotonic() - started
+    if not result.success:
+        for event in result.all_events:
+            if event.is_step_failure:
+                err = event.step_failure_data.error
+                print(f"FAILED {event.step_key}: {err.message if err else ''}", file=sys.stderr)
+        print(f"cssd build: run {result.run_id} failed after {elapsed:.0f}s", file=sys.stderr)
+        return 1
+    failed_checks = [ev for ev in result.get_asset_check_evaluations() if not ev.passed]
+    if failed_checks:
+        for ev in failed_checks:
+            print(f"CHECK FAILED {ev.asset_key.to_user_string()}:{ev.check_name}", file=sys.stderr)
+        return 1
+    print(
+        f"built {census.upper()} {years[0].label} to {years[-1].label} ({len(years)} years) in one run "
+        f"({result.run_id}) in {elapsed:.0f}s; outputs under {settings.output_dir}"
+    )
+    return 0
+
+
+def main(argv: "list[str] | None" = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="cssd", description="Children's social services statistics for Wales")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="write synthetic LA returns into <data>/landing")
+    gen.add_argument("--census", choices=["cla", "crcs", "all"], required=True)
+    gen.add_argument("--years", required=True, help="FIRST:LAST, e.g. 2002-03:2025-26")
+    gen.add_argument("--seed", type=int, default=1)
+    gen.add_argument("--scale", type=float, default=1.0, help="volume multiplier (1 = all of Wales)")
+    gen.add_argument("--verbose", action="store_true")
+    gen.set_defaults(func=_generate)
+
+    build = sub.add_parser("build", help="materialise everything for a range of years in one run")
+    build.add_argument("--census", choices=["cla", "crcs", "all"], required=True)
+    build.add_argument("--years", required=True, help="FIRST:LAST, e.g. 2014-15:2017-18")
+    build.add_argument("--verbose", action="store_true", help="show the run's log")
+    build.set_defaults(func=_build)
+
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except YearError as exc:
+        print(f"cssd: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Dagster objects, thin: each module wraps lib/ functions for the asset graph."""

@@ -1,0 +1,70 @@
+"""dbt as Dagster assets: seeds (reference), then staging → intermediate → marts → publication."""
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey, BackfillPolicy
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+
+from orchestration.defs.context import WAREHOUSE_POOL
+from orchestration.defs.dbt_project import cssd_dbt_project
+from orchestration.defs.partitions import cla_years, dbt_vars_for, years_of
+from orchestration.defs.resources import WarehouseResource, export_dbt_environment
+
+LAYERS = ("staging", "intermediate", "marts", "publication")
+
+
+class CssdDbtTranslator(DagsterDbtTranslator):
+    """Groups mirror the dbt folders; seeds form the reference group; raw sources map to raw assets."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        fqn = dbt_resource_props.get("fqn", [])
+        for layer in LAYERS:
+            if layer in fqn:
+                return layer
+        return None
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            meta = dbt_resource_props.get("meta", {}).get("dagster", {})
+            if "asset_key" in meta:
+                return AssetKey(meta["asset_key"])
+        return AssetKey(dbt_resource_props["name"])
+
+
+TRANSLATOR = CssdDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+@dbt_assets(
+    manifest=cssd_dbt_project.manifest_path,
+    project=cssd_dbt_project,
+    select="resource_type:seed",
+    dagster_dbt_translator=TRANSLATOR,
+    pool=WAREHOUSE_POOL,
+    name="dbt_reference_seeds",
+)
+def dbt_reference_seeds(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    """Code lists, era maps, LAs, populations and published figures, loaded by `dbt seed`."""
+    export_dbt_environment(warehouse)
+    yield from dbt.cli(["seed"], context=context).stream()
+
+
+@dbt_assets(
+    manifest=cssd_dbt_project.manifest_path,
+    project=cssd_dbt_project,
+    select="fqn:cssd.staging.cla fqn:cssd.intermediate fqn:cssd.marts fqn:cssd.publication",
+    dagster_dbt_translator=TRANSLATOR,
+    partitions_def=cla_years,
+    backfill_policy=BackfillPolicy.single_run(),
+    pool=WAREHOUSE_POOL,
+    name="dbt_cla_models",
+)
+def dbt_cla_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    """CLA models for the run's years: one dbt invocation over the whole partition range."""
+    export_dbt_environment(warehouse)
+    dbt_vars = dbt_vars_for(years_of(context.partition_key_range, cla_years))
+    context.log.info(f"dbt build for {dbt_vars['year_from']} to {dbt_vars['year_to']}")
+    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
