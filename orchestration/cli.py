@@ -13,9 +13,16 @@ import os
 import sys
 import time
 
-from orchestration.lib.years import YearError, parse_year_range
+from orchestration.lib.years import CollectionYear, YearError, parse_year_range
 
 log = logging.getLogger("cssd")
+
+
+def _years(text: str, census: str, settings) -> list[CollectionYear]:
+    """A year range, or 'all' = the whole series up to the latest complete year."""
+    if text.strip().lower() == "all":
+        return settings.years(census)
+    return parse_year_range(text)
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -27,8 +34,8 @@ def _generate(args: argparse.Namespace) -> int:
     if args.census in ("crcs",):
         print("cssd generate: CRCS returns are not generated yet (see the open CRCS issue)", file=sys.stderr)
         return 2
-    years = parse_year_range(args.years)
     for census in censuses:
+        years = _years(args.years, census, settings)
         for y in years:
             y.era(census)  # a clear error for a year before the series starts
         started = time.monotonic()
@@ -46,8 +53,8 @@ def _build(args: argparse.Namespace) -> int:
     from orchestration.settings import load_settings
 
     settings = load_settings()
-    years = parse_year_range(args.years)
     census = args.census
+    years = _years(args.years, "cla" if census == "all" else census, settings)
     if census != "cla":
         print(f"cssd build: --census {census} is not built yet; only cla", file=sys.stderr)
         return 2
@@ -112,6 +119,64 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _headlines(args: argparse.Namespace) -> int:
+    """Wales totals in the written CLA1 files against the latest published figures."""
+    import csv
+
+    from orchestration.lib.publication import statswales_path
+    from orchestration.lib.reference import WALES, latest_published
+    from orchestration.settings import load_settings
+
+    settings = load_settings()
+    published = latest_published("CLA", "children_looked_after_31_march")
+    print(f"{'year':8} {'cla1 Wales':>11} {'published':>10} {'diff %':>7}")
+    worst = 0.0
+    found = 0
+    for year in settings.years("cla"):
+        path = statswales_path(settings.output_dir, year.label, "cla1")
+        if not path.exists():
+            continue
+        found += 1
+        with path.open(encoding="utf-8", newline="") as f:
+            row = next(
+                (r for r in csv.DictReader(f)
+                 if r["area_code"] == WALES and r["legal_status_group"] == "total" and r["measure"] == "count"),
+                None,
+            )
+        value = row["value"] if row else ""
+        pub = published.get(year.label)
+        diff = ""
+        if value and pub:
+            d = (int(value) - pub) / pub * 100
+            worst = max(worst, abs(d))
+            diff = f"{d:+.2f}"
+        print(f"{year.label:8} {value or row['note_codes'] if row else '-':>11} {pub and int(pub) or '':>10} {diff:>7}")
+    if not found:
+        print(f"no cla1.csv under {settings.output_dir}: run `cssd build` first", file=sys.stderr)
+        return 1
+    print(f"largest difference from a published figure: {worst:.2f}%")
+    return 0
+
+
+def _dev(args: argparse.Namespace) -> int:
+    """`dagster dev` on 127.0.0.1:3000 with DAGSTER_HOME under the data folder and telemetry off."""
+    from orchestration.dbt_manifest import ensure_manifest
+    from orchestration.instance import ensure_dagster_home
+    from orchestration.paths import REPO_ROOT
+    from orchestration.settings import load_settings
+
+    settings = load_settings()
+    ensure_manifest()
+    home = ensure_dagster_home(settings.dagster_home)
+    env = {**os.environ, "DAGSTER_HOME": str(home), "DO_NOT_TRACK": "1"}
+    dagster = os.path.join(os.path.dirname(sys.executable), "dagster")
+    cmd = [dagster, "dev", "-h", args.host, "-p", str(args.port), "-w", str(REPO_ROOT / "workspace.yaml")]
+    print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={home})")
+    os.chdir(REPO_ROOT)
+    os.execve(dagster, cmd, env)
+    return 0  # not reached
+
+
 def main(argv: "list[str] | None" = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="cssd", description="Children's social services statistics for Wales")
@@ -130,6 +195,15 @@ def main(argv: "list[str] | None" = None) -> int:
     build.add_argument("--years", required=True, help="FIRST:LAST, e.g. 2014-15:2017-18")
     build.add_argument("--verbose", action="store_true", help="show the run's log")
     build.set_defaults(func=_build)
+
+    head = sub.add_parser("headlines", help="Wales totals in the outputs against published figures")
+    head.add_argument("--census", choices=["cla"], default="cla")
+    head.set_defaults(func=_headlines)
+
+    dev = sub.add_parser("dev", help="run the Dagster UI (dagster dev)")
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=3000)
+    dev.set_defaults(func=_dev)
 
     args = parser.parse_args(argv)
     try:

@@ -49,7 +49,7 @@ TRANSLATOR = CssdDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asse
 def dbt_reference_seeds(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """Code lists, era maps, LAs, populations and published figures, loaded by `dbt seed`."""
     export_dbt_environment(warehouse)
-    yield from dbt.cli(["seed"], context=context).stream()
+    yield from dbt.cli(["build", "--indirect-selection", "cautious"], context=context).stream()
 
 
 @dbt_assets(

@@ -61,8 +61,8 @@ def _episode_checks() -> dict[str, object]:
         return df["episode_end_date"].isna() == df["reason_episode_ceased"].isna()
 
     return {
-        "end_not_before_start": classmethod(pa.dataframe_check(end_not_before_start)),
-        "reason_ceased_iff_end_date": classmethod(pa.dataframe_check(reason_ceased_iff_end_date)),
+        "end_not_before_start": pa.dataframe_check(end_not_before_start),
+        "reason_ceased_iff_end_date": pa.dataframe_check(reason_ceased_iff_end_date),
     }
 
 
@@ -70,14 +70,14 @@ def _adoption_checks() -> dict[str, object]:
     def placed_not_before_decision(cls, df: pd.DataFrame) -> pd.Series:
         return df["date_placed"].isna() | (df["date_placed"] >= df["date_decision"])
 
-    return {"placed_not_before_decision": classmethod(pa.dataframe_check(placed_not_before_decision))}
+    return {"placed_not_before_decision": pa.dataframe_check(placed_not_before_decision)}
 
 
 def _care_leaver_checks() -> dict[str, object]:
     def activity_when_in_touch(cls, df: pd.DataFrame) -> pd.Series:
         return (df["in_touch"] != "Y") | df["activity"].notna()
 
-    return {"activity_when_in_touch": classmethod(pa.dataframe_check(activity_when_in_touch))}
+    return {"activity_when_in_touch": pa.dataframe_check(activity_when_in_touch)}
 
 
 _TABLE_CHECKS = {

@@ -1,4 +1,4 @@
-{{ config(meta={'dagster': {'asset_key': ['pub_cla1']}}) }}
+{{ config(meta={'dagster': {'ref': {'name': 'pub_cla1'}}}) }}
 -- CLA1: in every area and year with figures, the legal-status groups add up to the total.
 with cells as (
     select year, area_code, legal_status_group, value

@@ -1,4 +1,4 @@
-{{ config(meta={'dagster': {'asset_key': ['pub_cla1']}}) }}
+{{ config(meta={'dagster': {'ref': {'name': 'pub_cla1'}}}) }}
 -- CLA1 has the same cells every year: 23 areas x 6 legal-status keys counts + 23 rates.
 select year, count(*) as cells
 from {{ ref('pub_cla1') }}

@@ -54,16 +54,23 @@ FOSTER = ("FR", "FO")  # internal: foster with relative/friend, with other carer
 YEAR_DAYS = 365.25
 
 # ---------------------------------------------------------------------------------------------
-# Distributions
+# Distributions (tuned so that Wales flows come out near the published 2018-19 figures)
+
+# fmt: off
 
 AGE_GROUP_W = (0.18, 0.18, 0.18, 0.35, 0.11)  # under 1, 1–4, 5–9, 10–15, 16–17 at entry
 AGE_GROUP_DAYS = ((0, 364), (365, 1825), (1826, 3652), (3653, 5843), (5844, 6560))
 
+# How a period of care will end, by age group at entry.
 KIND_BY_AGE = (
-    (("adopt", 0.53), ("home", 0.07), ("sgo", 0.19), ("cao", 0.03), ("long", 0.15), ("other", 0.02), ("xfer_uk", 0.01)),
-    (("adopt", 0.35), ("home", 0.09), ("sgo", 0.21), ("cao", 0.04), ("long", 0.27), ("other", 0.03), ("xfer_uk", 0.01)),
-    (("adopt", 0.04), ("home", 0.13), ("sgo", 0.21), ("cao", 0.04), ("long", 0.52), ("other", 0.05), ("xfer_uk", 0.01)),
-    (("home", 0.28), ("sgo", 0.11), ("cao", 0.02), ("long", 0.47), ("other", 0.03), ("remand", 0.05), ("xfer_uk", 0.01)),
+    (("adopt", 0.53), ("home", 0.07), ("sgo", 0.19), ("cao", 0.03), ("long", 0.15), ("other", 0.02),
+     ("xfer_uk", 0.01)),
+    (("adopt", 0.35), ("home", 0.09), ("sgo", 0.21), ("cao", 0.04), ("long", 0.27), ("other", 0.03),
+     ("xfer_uk", 0.01)),
+    (("adopt", 0.04), ("home", 0.13), ("sgo", 0.21), ("cao", 0.04), ("long", 0.52), ("other", 0.05),
+     ("xfer_uk", 0.01)),
+    (("home", 0.28), ("sgo", 0.11), ("cao", 0.02), ("long", 0.47), ("other", 0.03), ("remand", 0.05),
+     ("xfer_uk", 0.01)),
     (("home", 0.25), ("long", 0.60), ("other", 0.04), ("remand", 0.07), ("xfer_uk", 0.01)),
 )
 REENTRY_KIND = (
@@ -82,9 +89,9 @@ LS_INITIAL = (("V2", 0.37), ("C1", 0.43), ("C2", 0.10), ("L1", 0.03), ("L2", 0.0
 PL_INITIAL = (
     (("R3", 0.06), ("FR", 0.14), ("FO", 0.70), ("P1", 0.05), ("R2", 0.02), ("Z1", 0.03)),
     (("FR", 0.25), ("FO", 0.61), ("P1", 0.09), ("K2", 0.01), ("Z1", 0.04)),
-    (("FR", 0.24), ("FO", 0.57), ("P1", 0.10), ("K2", 0.04), ("Z1", 0.04), ("S1", 0.01)),
-    (("FR", 0.16), ("FO", 0.50), ("K2", 0.17), ("K1", 0.01), ("P1", 0.07), ("S1", 0.02), ("R2", 0.01),
-     ("Z1", 0.03), ("H5", 0.03)),
+    (("FR", 0.23), ("FO", 0.56), ("P1", 0.12), ("K2", 0.03), ("Z1", 0.05), ("S1", 0.01)),
+    (("FR", 0.16), ("FO", 0.50), ("K2", 0.14), ("K1", 0.01), ("P1", 0.09), ("S1", 0.02), ("R2", 0.01),
+     ("Z1", 0.04), ("H5", 0.03)),
     (("FR", 0.10), ("FO", 0.34), ("K2", 0.12), ("H5", 0.17), ("P2", 0.17), ("P1", 0.04), ("Z1", 0.03),
      ("K1", 0.01), ("R5", 0.01), ("P3", 0.01)),
 )
@@ -104,6 +111,12 @@ ETHNICITY_CITY = (("WBRI", 0.70), ("WOTH", 0.035), ("WIRI", 0.003), ("WIRT", 0.0
                   ("BOTH", 0.01), ("CHNE", 0.002), ("OOTH", 0.04), ("REFU", 0.003), ("NOBT", 0.005))
 ETHNICITY_UASC = (("AOTH", 0.35), ("BAFR", 0.30), ("OOTH", 0.25), ("WOTH", 0.06), ("BOTH", 0.04))
 CITIES = frozenset(("W06000015", "W06000011", "W06000022"))
+SB_CIN = (("N2", 0.80), ("N3", 0.08), ("N4", 0.08), ("N1", 0.04))
+SB_PLACEMENT = (("FO", 0.45), ("K2", 0.45), ("R1", 0.05), ("Z1", 0.05))
+CL_EET = (("F1", 0.08), ("F2", 0.30), ("F3", 0.12), ("F4", 0.06), ("F5", 0.14), ("P1", 0.02), ("P2", 0.10),
+          ("P3", 0.08), ("P4", 0.03), ("P5", 0.07))
+CL_NEET = (("G4", 0.2), ("G5", 0.65), ("G6", 0.15))
+# fmt: on
 
 
 def _cum(pairs):
@@ -130,6 +143,10 @@ ETH_T = _cum(ETHNICITY_W)
 ETH_CITY_T = _cum(ETHNICITY_CITY)
 ETH_UASC_T = _cum(ETHNICITY_UASC)
 AGE_GROUP_T = _cum(tuple(zip(range(5), AGE_GROUP_W, strict=True)))
+SB_CIN_T = _cum(SB_CIN)
+SB_PLACEMENT_T = _cum(SB_PLACEMENT)
+CL_EET_T = _cum(CL_EET)
+CL_NEET_T = _cum(CL_NEET)
 
 
 def _pick(rng: random.Random, table) -> str:
@@ -169,8 +186,26 @@ def _age_group(days: int) -> int:
 
 
 class _Child:
-    __slots__ = ("serial", "dob", "b16", "b18", "b19", "sex", "eth", "eth_blank", "upn", "upn_from",
-                 "upn_before", "uasc", "seed", "periods", "sb_eps", "cid", "first", "xfer_out")
+    __slots__ = (
+        "serial",
+        "dob",
+        "b16",
+        "b18",
+        "b19",
+        "sex",
+        "eth",
+        "eth_blank",
+        "upn",
+        "upn_from",
+        "upn_before",
+        "uasc",
+        "seed",
+        "periods",
+        "sb_eps",
+        "cid",
+        "first",
+        "xfer_out",
+    )
 
     def __init__(self, serial, dob, sex, uasc, seed):
         self.serial = serial
@@ -195,8 +230,21 @@ class _Child:
 
 
 class _Period:
-    __slots__ = ("child", "start", "end", "kind", "cin", "rne", "xfer_from", "init_ls", "init_pl", "seed",
-                 "eps", "adopt", "mix")
+    __slots__ = (
+        "child",
+        "start",
+        "end",
+        "kind",
+        "cin",
+        "rne",
+        "xfer_from",
+        "init_ls",
+        "init_pl",
+        "seed",
+        "eps",
+        "adopt",
+        "mix",
+    )
 
     def __init__(self, child, start, end, kind, cin, seed):
         self.child = child
@@ -226,7 +274,8 @@ class _LA:
         self.city = gss in CITIES
         self.districts = ref.POSTCODE_DISTRICTS[gss].split()
         self.uses_v4 = gss in V4_LAS
-        self.flows: dict[int, dict[str, int]] = {}
+        self.open_loop_stock = 0.0  # the stock the burn-in arrivals aim at
+        self.care_leavers_by_year: dict[int, list[_Child]] = {}
 
     def new_child(self, dob: int, sex: str, uasc: bool) -> _Child:
         rng = self.rng
@@ -402,8 +451,8 @@ def _simulate_short_breaks(la: _LA, last_year: int, weights_by_year) -> None:
             ch = la.new_child(a - age_days, sex, False)
             ch.first = a
             series_end = min(a + int(YEAR_DAYS * (1 + rng.random() * 5)), ch.b18 - 1)
-            cin = _pick(rng, _cum((("N2", 0.80), ("N3", 0.08), ("N4", 0.08), ("N1", 0.04))))
-            pl = _pick(rng, _cum((("FO", 0.45), ("K2", 0.45), ("R1", 0.05), ("Z1", 0.05))))
+            cin = _pick(rng, SB_CIN_T)
+            pl = _pick(rng, SB_PLACEMENT_T)
             loc = _location(rng, la, pl)
             fk = "short" if pl in FOSTER else ""
             mix = rng.random() < 0.04 and series_end - ch.dob < 16.5 * YEAR_DAYS
@@ -423,7 +472,8 @@ def _simulate_short_breaks(la: _LA, last_year: int, weights_by_year) -> None:
                 end = t + rng.randint(1, 4)
                 if end > series_end:
                     break
-                eps.append((t, end, "S", "V3", pl, fk, loc[0], loc[1], "E4" if rng.random() < 0.93 else "E8", "", cin))
+                reason = "E4" if rng.random() < 0.93 else "E8"
+                eps.append((t, end, "S", "V3", pl, fk, loc[0], loc[1], reason, "", cin))
                 t = end + 3 + int(rng.expovariate(1 / gap))
             if mix and eps:
                 t_mix = eps[-1][1]
@@ -465,9 +515,17 @@ def _transfers(las: dict[str, _LA], year: int, seed: int, scale: float) -> None:
             return
         src = las[rng.choices(codes, weights)[0]]
         d = rng.randint(ys + 30, ce - 30)
-        cands = [p for p in src.active
-                 if p.start < d - 30 and p.end > ce and p.child.periods[-1] is p and not p.child.xfer_out
-                 and p.kind not in ("adopt", "xfer_uk", "died") and p.child.b18 - d > 365 and not p.mix]
+        cands = [
+            p
+            for p in src.active
+            if p.start < d - 30
+            and p.end > ce
+            and p.child.periods[-1] is p
+            and not p.child.xfer_out
+            and p.kind not in ("adopt", "xfer_uk", "died")
+            and p.child.b18 - d > 365
+            and not p.mix
+        ]
         if not cands:
             continue
         cands.sort(key=lambda p: (p.child.serial, p.start))
@@ -514,9 +572,12 @@ def _location(rng: random.Random, la: _LA, pl: str) -> tuple[str, str]:
     blank = 0.25 if pl == "P1" else (0.15 if pl == "P2" else 0.07)
     if rng.random() < blank:
         return code, ""
-    L = ref.INWARD_LETTERS
-    pc = f"{districts[rng.randrange(len(districts))]} {rng.randrange(10)}{L[rng.randrange(len(L))]}{L[rng.randrange(len(L))]}"
-    return code, pc
+    letters = ref.INWARD_LETTERS
+    district = districts[rng.randrange(len(districts))]
+    inward = (
+        f"{rng.randrange(10)}{letters[rng.randrange(len(letters))]}{letters[rng.randrange(len(letters))]}"
+    )
+    return code, f"{district} {inward}"
 
 
 _OUT = ref.OUT_DISTRICTS.split()
@@ -552,12 +613,12 @@ def _initial_pl(rng: random.Random, ch: _Child, kind: str, age_days: int) -> tup
     return pl, ""
 
 
-def _next_pl(rng: random.Random, cur: str, cur_fk: str, age_days: int, elapsed: int, kind: str) -> tuple[str, str]:
+def _next_pl(rng: random.Random, cur: str, age_days: int, elapsed: int, kind: str) -> tuple[str, str]:
     g = _age_group(age_days)
     r = rng.random()
-    if cur in FOSTER and r < 0.55:
+    if cur in FOSTER and r < 0.5:
         pl = cur if rng.random() < 0.8 else ("FO" if cur == "FR" else "FR")
-    elif cur in ("K2", "K1", "S1", "R1") and r < 0.6 and g >= 3:
+    elif cur in ("K2", "K1", "S1", "R1") and r < 0.5 and g >= 3:
         pl = "K2"
     elif cur in ("P2", "H5") and r < 0.6:
         pl = "P2" if rng.random() < 0.5 else "H5"
@@ -662,7 +723,8 @@ def _materialise(p: _Period, la: _LA, horizon: int) -> None:
         p.adopt = (s + int(span * rng.uniform(0.3, 0.6)), None, None)  # decision, never adopted
     if kind == "sgo" and span > 200 and rng.random() < 0.5:
         t = e - rng.randint(90, min(400, span - 30))
-        events.append((t, 1, "place", ("FR" if rng.random() < 0.6 else "FO", "long" if rng.random() < 0.5 else "short")))
+        carer = "FR" if rng.random() < 0.6 else "FO"
+        events.append((t, 1, "place", (carer, "long" if rng.random() < 0.5 else "short")))
         freeze = min(freeze, t)
     elif (kind == "home" and span > 180 and cur in ("C1", "C2") and rng.random() < 0.8) or (
         kind == "long" and e < ch.b16 and span > 400 and rng.random() < 0.5
@@ -698,7 +760,7 @@ def _materialise(p: _Period, la: _LA, horizon: int) -> None:
     for i, ev in enumerate(events):
         if ev[2] == "temp":
             back = ev[0] + ev[3]
-            if back >= stop or any(o[0] <= back for o in events[i + 1:i + 2]):
+            if back >= stop or any(o[0] <= back for o in events[i + 1 : i + 2]):
                 continue
             clean.append((ev[0], 2, "temp_go", None))
             clean.append((back, 2, "temp_back", None))
@@ -725,7 +787,7 @@ def _materialise(p: _Period, la: _LA, horizon: int) -> None:
         elif typ == "move":
             if pl[0] in "TA":
                 continue
-            npl, nfk = _next_pl(rng, pl, fk, d - ch.dob, d - s, kind)
+            npl, nfk = _next_pl(rng, pl, d - ch.dob, d - s, kind)
             nloc = _location(rng, la, npl)
             same = False
         elif typ == "place":
@@ -737,10 +799,8 @@ def _materialise(p: _Period, la: _LA, horizon: int) -> None:
                 same = False
         elif typ == "adopt":
             with_carers = pl in FOSTER and (fk == "ffa" or rng.random() < 0.25)
-            if val == "A3/A4":
-                npl = "A3" if with_carers else "A4"
-            else:
-                npl = "A5" if with_carers else "A6"
+            # A3/A4 with consent (V2), A5/A6 with a placement order; A3/A5 = with the current carers
+            npl = ("A3" if with_carers else "A4") if val == "A3/A4" else ("A5" if with_carers else "A6")
             nfk = ""
             same = with_carers
             nloc = loc if with_carers else _location(rng, la, npl)
@@ -784,8 +844,21 @@ def _materialise(p: _Period, la: _LA, horizon: int) -> None:
         end = d
         if rng.random() < 0.12 and d - 1 > st and (d - 1) not in CENSUS_SET:
             end = d - 1
-        eps.append([st, end, rne, cur[0], cur[1], cur[2], cur[3][0], cur[3][1], "X1",
-                    p.xfer_from if st == s else "", p.cin])
+        eps.append(
+            [
+                st,
+                end,
+                rne,
+                cur[0],
+                cur[1],
+                cur[2],
+                cur[3][0],
+                cur[3][1],
+                "X1",
+                p.xfer_from if st == s else "",
+                p.cin,
+            ]
+        )
         prev = c[5]
         ls_changed = c[1] != prev[0]
         pl_changed = (c[2], c[3], c[4]) != prev[1:]
@@ -797,8 +870,9 @@ def _materialise(p: _Period, la: _LA, horizon: int) -> None:
             rne = "T" if c[6] else "P"
         st = d
         cur = (c[1], c[2], c[3], c[4])
-    eps.append([st, e, rne, cur[0], cur[1], cur[2], cur[3][0], cur[3][1], "",
-                p.xfer_from if st == s else "", p.cin])
+    eps.append(
+        [st, e, rne, cur[0], cur[1], cur[2], cur[3][0], cur[3][1], "", p.xfer_from if st == s else "", p.cin]
+    )
     last_pl = cur[1]
     eps[-1][8] = _exit_reason(rng, kind, at18, e - ch.dob, last_pl, e, p)
     if eps[-1][8] not in ("E11", "E12") and p.adopt and p.adopt[2] is not None:
@@ -884,16 +958,28 @@ def _year_of(ordinal: int) -> int:
 # Writing
 
 
-class _Fmt:
-    def __init__(self, fmt: str):
-        self.fmt = fmt
-        self.cache: dict[int, str] = {}
+_DATE_CACHE: dict[str, dict[int, str]] = {}
 
-    def __call__(self, o: int) -> str:
-        s = self.cache.get(o)
+
+def _formatter(fmt: str):
+    """A fast ordinal -> text date function for a strptime format (cached across calls)."""
+    cache = _DATE_CACHE.setdefault(fmt, {})
+    iso = fmt == "%Y-%m-%d"
+    if not iso and fmt != "%d/%m/%Y":
+        raise ValueError(f"unsupported date format {fmt!r}")
+
+    def render(o: int) -> str:
+        s = cache.get(o)
         if s is None:
-            s = self.cache[o] = date.fromordinal(o).strftime(self.fmt)
+            d = date.fromordinal(o)
+            if iso:
+                s = f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
+            else:
+                s = f"{d.day:02d}/{d.month:02d}/{d.year:04d}"
+            cache[o] = s
         return s
+
+    return render
 
 
 def _render_pl(pl: str, fk: str, era: str) -> str:
@@ -909,21 +995,17 @@ def _render_pl(pl: str, fk: str, era: str) -> str:
 
 
 def _care_leaver_row(ch: _Child) -> tuple[str, str, str]:
+    """in_touch, accommodation_suitable, activity for a young person at 19 (stable per child)."""
     rng = random.Random(ch.seed ^ 0x5EED)
     r = rng.random()
     if r < 0.90:
-        acc = "Y" if rng.random() < 0.88 else "N"
-        r2 = rng.random()
-        if r2 < 0.58:
-            act = _pick(rng, _cum((("F1", 0.08), ("F2", 0.30), ("F3", 0.12), ("F4", 0.06), ("F5", 0.14),
-                                   ("P1", 0.02), ("P2", 0.10), ("P3", 0.08), ("P4", 0.03), ("P5", 0.07))))
-        else:
-            act = _pick(rng, _cum((("G4", 0.2), ("G5", 0.65), ("G6", 0.15))))
-        return "Y", acc, act
+        suitable = "Y" if rng.random() < 0.88 else "N"
+        activity = _pick(rng, CL_EET_T if rng.random() < 0.58 else CL_NEET_T)
+        return "Y", suitable, activity
     return ("N" if r < 0.96 else "R"), "", "0"
 
 
-def _write_la(la: _LA, out_years: list[int], landing: Path, summary: dict) -> None:
+def _write_la(la: _LA, out_years: list[int], landing: Path, summary: dict, sim_last: int) -> None:
     spec = submission_spec("cla")
     y0, y1 = out_years[0], out_years[-1]
     w0, horizon = YSTART[min(out_years)], CENSUS[max(out_years)]
@@ -946,7 +1028,7 @@ def _write_la(la: _LA, out_years: list[int], landing: Path, summary: dict) -> No
         for p in ch.periods:
             if p.end < w0 or p.start > horizon:
                 continue
-            _materialise(p, la, horizon)
+            _materialise(p, la, CENSUS[sim_last])  # the same episodes whatever years are written
             for ep in p.eps:
                 place(ch, ep)
             if p.adopt:
@@ -961,76 +1043,101 @@ def _write_la(la: _LA, out_years: list[int], landing: Path, summary: dict) -> No
             continue
         cy = CollectionYear(year)
         era = ERA_OF_YEAR[year]
-        fmt = _Fmt(cy.era("cla").strptime_format)
-        ys, ce = YSTART[year], CENSUS[year]
-        folder = landing / "cla" / cy.label / la.gss
-        folder.mkdir(parents=True, exist_ok=True)
+        fmt = _formatter(cy.era("cla").strptime_format)
+        ce = CENSUS[year]
         kids = sorted(by_year[i], key=lambda c: c.cid)
-        stock = 0
-        rows_children, rows_eps = [], []
+        stock = short_breaks = 0
+        rows: dict[str, list[tuple]] = {t: [] for t in TABLES}
+        rows_children, rows_eps = rows["children"], rows["episodes"]
+        ssda = era == "SSDA903"
         for ch in kids:
             eps = sorted(by_year[i][ch], key=lambda x: x[0])
-            if era == "SSDA903":
+            if ssda:
                 sex = "1" if ch.sex == "m" else "2"
                 eth = "" if ch.eth_blank else ch.eth
             else:
                 sex = "M" if ch.sex == "m" else "F"
                 eth = ch.eth
             upn = ch.upn if ce >= ch.upn_from else ch.upn_before
-            rows_children.append({"child_id": ch.cid, "sex": sex, "date_of_birth": fmt(ch.dob), "ethnicity": eth,
-                                  "upn": upn, "uasc": "Y" if ch.uasc else "N"})
-            open_ord = False
-            for ep in eps:
-                s, e, rne, ls, pl, fk, pla, pcode, reason, xfer, cin = ep
+            rows_children.append((ch.cid, sex, fmt(ch.dob), eth, upn, "Y" if ch.uasc else "N"))
+            looked_after = had_short_break = False
+            for s, e, rne, ls, pl, fk, pla, pcode, reason, xfer, cin in eps:
                 closed = e <= ce
-                if not closed and ls not in ("V3", "V4") and ce < ch.b18:
-                    open_ord = True
-                if era == "SSDA903":
-                    pc = pcode
-                else:
-                    pc = pcode.split(" ")[0] if pcode else ""
-                rows_eps.append({
-                    "child_id": ch.cid, "episode_start_date": fmt(s), "reason_new_episode": rne,
-                    "legal_status": ls, "category_of_need": cin, "placement_type": _render_pl(pl, fk, era),
-                    "placement_postcode": pc, "placement_la": pla,
-                    "episode_end_date": fmt(e) if closed else "", "reason_episode_ceased": reason if closed else "",
-                    "transferred_from_la": xfer,
-                })
-            stock += open_ord
-        rows_adopt = []
+                if ls in ("V3", "V4"):
+                    had_short_break = True
+                elif not closed and ce < ch.b18:
+                    looked_after = True
+                pc = pcode if ssda or not pcode else pcode.split(" ")[0]
+                rows_eps.append(
+                    (
+                        ch.cid,
+                        fmt(s),
+                        rne,
+                        ls,
+                        cin,
+                        _render_pl(pl, fk, era),
+                        pc,
+                        pla,
+                        fmt(e) if closed else "",
+                        reason if closed else "",
+                        xfer,
+                    )
+                )
+            stock += looked_after
+            short_breaks += had_short_break
         seen = set()
         for ch, (dd, pd, ad) in sorted(adopt_by_year[i], key=lambda x: (x[0].cid, x[1][0])):
-            if ch.cid in seen or ch not in by_year[i]:
+            if ch.cid in seen or ch not in by_year[i] or dd > ce:
                 continue
             seen.add(ch.cid)
-            rows_adopt.append({"child_id": ch.cid, "date_decision": fmt(dd) if dd <= ce else "",
-                               "date_placed": fmt(pd) if pd is not None and pd <= ce else "",
-                               "date_adopted": fmt(ad) if ad is not None and ad <= ce else ""})
-        rows_adopt = [r for r in rows_adopt if r["date_decision"]]
-        rows_cl = []
-        for ch in la.care_leavers_by_year.get(year, ()):
-            in_touch, acc, act = _care_leaver_row(ch)
-            rows_cl.append({"child_id": ch.cid, "date_of_birth": fmt(ch.dob), "in_touch": in_touch,
-                            "accommodation_suitable": acc, "activity": act})
-        rows_cl.sort(key=lambda r: r["child_id"])
-        for table, rows in (("children", rows_children), ("episodes", rows_eps), ("adoptions", rows_adopt),
-                            ("care_leavers", rows_cl)):
+            rows["adoptions"].append(
+                (
+                    ch.cid,
+                    fmt(dd),
+                    fmt(pd) if pd is not None and pd <= ce else "",
+                    fmt(ad) if ad is not None and ad <= ce else "",
+                )
+            )
+        for ch in sorted(la.care_leavers_by_year.get(year, ()), key=lambda c: c.cid):
+            rows["care_leavers"].append((ch.cid, fmt(ch.dob), *_care_leaver_row(ch)))
+        folder = landing / "cla" / cy.label / la.gss
+        folder.mkdir(parents=True, exist_ok=True)
+        for table in TABLES:
             cols = spec.tables[table].columns_for(era)
+            pick = [_INTERNAL_COLUMNS[table].index(c.name) for c in cols]
             with (folder / f"{table}.csv").open("w", encoding="utf-8", newline="") as f:
                 w = csv.writer(f, lineterminator="\n")
                 w.writerow([c.source_name(era) for c in cols])
-                names = [c.name for c in cols]
-                for r in rows:
-                    w.writerow([r[n] for n in names])
-        ys_sum = summary[cy.label]
-        ys_sum["files"] += 4
-        ys_sum["children"] += len(rows_children)
-        ys_sum["episodes"] += len(rows_eps)
-        ys_sum["looked_after_31_march"] += stock
-        ys_sum["short_breaks"] += sum(1 for ch in kids if any(ep[3] in ("V3", "V4") for ep in by_year[i][ch]))
-        ys_sum["adoptions_rows"] += len(rows_adopt)
-        ys_sum["care_leavers"] += len(rows_cl)
-        _ = ys
+                w.writerows([[r[j] for j in pick] for r in rows[table]])
+        sm = summary[cy.label]
+        sm["files"] += len(TABLES)
+        sm["children"] += len(rows_children)
+        sm["episodes"] += len(rows_eps)
+        sm["looked_after_31_march"] += stock
+        sm["short_breaks"] += short_breaks
+        sm["adoptions_rows"] += len(rows["adoptions"])
+        sm["care_leavers"] += len(rows["care_leavers"])
+
+
+# The order of the value tuples built above (the internal = LAC/CLA column names).
+_INTERNAL_COLUMNS = {
+    "children": ("child_id", "sex", "date_of_birth", "ethnicity", "upn", "uasc"),
+    "episodes": (
+        "child_id",
+        "episode_start_date",
+        "reason_new_episode",
+        "legal_status",
+        "category_of_need",
+        "placement_type",
+        "placement_postcode",
+        "placement_la",
+        "episode_end_date",
+        "reason_episode_ceased",
+        "transferred_from_la",
+    ),
+    "adoptions": ("child_id", "date_decision", "date_placed", "date_adopted"),
+    "care_leavers": ("child_id", "date_of_birth", "in_touch", "accommodation_suitable", "activity"),
+}
 
 
 def _assign_ids(la: _LA) -> None:
@@ -1057,8 +1164,9 @@ def _care_leavers(la: _LA) -> None:
 # Public
 
 
-def wales_targets(first: str | CollectionYear = "2002-03", last: str | CollectionYear = "2025-26",
-                  scale: float = 1.0) -> dict[str, int]:
+def wales_targets(
+    first: str | CollectionYear = "2002-03", last: str | CollectionYear = "2025-26", scale: float = 1.0
+) -> dict[str, int]:
     """The Wales count looked after at 31 March the generator is calibrated to, per year label.
 
     The latest published figure where there is one (``published_stock()``), held with a gentle
@@ -1078,8 +1186,13 @@ def published_flows() -> dict[str, dict[str, int]]:
     return {k: dict(v) for k, v in ref.published_flows().items()}
 
 
-def generate_cla(landing_dir: Path, years: list[CollectionYear], seed: int = 1, scale: float = 1.0,
-                 la_codes: list[str] | None = None) -> dict:
+def generate_cla(
+    landing_dir: Path,
+    years: list[CollectionYear],
+    seed: int = 1,
+    scale: float = 1.0,
+    la_codes: list[str] | None = None,
+) -> dict:
     """Write synthetic CLA returns to ``<landing_dir>/cla/<year>/<gss>/<table>.csv``.
 
     Returns a summary: per year label, files written, rows, and the Wales count looked after at
@@ -1124,16 +1237,23 @@ def generate_cla(landing_dir: Path, years: list[CollectionYear], seed: int = 1, 
 
     out_years = [y.start_year for y in years]
     summary_years = {
-        y.label: {"files": 0, "children": 0, "episodes": 0, "looked_after_31_march": 0,
-                  "target": int(round(ref.wales_target(y.start_year) * scale)) if la_codes is None else None,
-                  "short_breaks": 0, "adoptions_rows": 0, "care_leavers": 0}
+        y.label: {
+            "files": 0,
+            "children": 0,
+            "episodes": 0,
+            "looked_after_31_march": 0,
+            "target": int(round(ref.wales_target(y.start_year) * scale)) if la_codes is None else None,
+            "short_breaks": 0,
+            "adoptions_rows": 0,
+            "care_leavers": 0,
+        }
         for y in years
     }
     for g in codes:
         la = las[g]
         _assign_ids(la)
         _care_leavers(la)
-        _write_la(la, out_years, landing_dir, summary_years)
+        _write_la(la, out_years, landing_dir, summary_years, last)
     # Flows from the simulated periods (started/ceased excluding short breaks; Wales view).
     for y in out_years:
         ys, ce = YSTART[y], CENSUS[y]

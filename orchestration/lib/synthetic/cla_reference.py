@@ -98,6 +98,7 @@ def wales_targets(first: int = 2002, last: int = 2025, scale: float = 1.0) -> di
 # ---------------------------------------------------------------------------------------------
 # Local authorities
 
+
 @lru_cache(maxsize=1)
 def local_authorities() -> tuple[dict[str, str], ...]:
     with (REFERENCE_SEEDS_DIR / "local_authorities.csv").open(encoding="utf-8", newline="") as f:
@@ -128,6 +129,7 @@ def population_shares(mid_year: int) -> dict[str, float]:
     return {g: pop[nearest][g] / total for g in la_codes()}
 
 
+# fmt: off
 # Relative rate of children looked after per head of population (deprivation, local practice).
 # Hand-set, independent of the seed, so each LA keeps its character from run to run.
 _RATE_FACTOR = {
@@ -213,7 +215,11 @@ POSTCODE_DISTRICTS = {
     "W06000022": "NP10 NP18 NP19 NP20",
 }
 # Placements outside Wales (placement_la OUT): English districts near the border and beyond.
-OUT_DISTRICTS = "CH1 CH2 CH3 CH41 CH43 CH62 SY1 SY2 SY3 SY11 SY13 HR1 HR2 GL1 GL15 BS1 BS5 BS16 B23 L4 M22 WV10 ST4 CW1"
+OUT_DISTRICTS = (
+    "CH1 CH2 CH3 CH41 CH43 CH62 SY1 SY2 SY3 SY11 SY13 HR1 HR2 GL1 GL15 BS1 BS5 BS16 B23 L4 M22 WV10 ST4 CW1"
+)
+
+# fmt: on
 
 # Letters used in the inward part of a UK postcode.
 INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
@@ -230,6 +236,7 @@ def upn_check_letter(digits12: str) -> str:
 
 
 # Each LA's own child id style: (kind, prefix, digits, max gap between consecutive ids).
+# fmt: off
 ID_PREFIX = {
     "W06000001": "YM", "W06000002": "GWN", "W06000003": "CNW", "W06000004": "DEN", "W06000005": "FLN",
     "W06000006": "WRX", "W06000023": "PWS", "W06000008": "CER", "W06000009": "PEM", "W06000010": "CMN",
@@ -237,6 +244,7 @@ ID_PREFIX = {
     "W06000016": "RCT", "W06000024": "MTY", "W06000018": "CAY", "W06000019": "BGW", "W06000020": "TOF",
     "W06000021": "MON", "W06000022": "NWP",
 }
+# fmt: on
 
 
 def id_style(gss: str) -> tuple[str, str, int, int]:

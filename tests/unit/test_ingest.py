@@ -1,0 +1,70 @@
+"""prepare_year: the raw gate over a whole year of LA returns."""
+
+import shutil
+
+import pytest
+
+from orchestration.lib.ingest import prepare_year
+from orchestration.lib.issues import SubmissionError
+from orchestration.lib.pseudonymise import pseudonym
+from orchestration.lib.reference import welsh_la_codes
+from orchestration.lib.years import CollectionYear
+from tests.conftest import TEST_KEY
+
+Y1617 = CollectionYear.parse("2016-17")
+TABLES = ("children", "episodes")
+
+
+def test_good_year_is_gated_pseudonymised_and_stripped_of_upn_and_postcode(small_landing):
+    p = prepare_year(small_landing / "landing", "cla", Y1617, TEST_KEY, welsh_la_codes(), TABLES)
+    assert sorted(p.returns) == ["W06000001", "W06000015"]
+    children = p.table("children")
+    assert len(children) == 9
+    assert "child_id" not in children.columns and "upn" not in children.columns
+    assert pseudonym(TEST_KEY, "W06000015", "C001") in set(children["child_pid"])
+    episodes = p.table("episodes")
+    assert "placement_postcode" not in episodes.columns
+    assert set(episodes["year"]) == {"2016-17"}
+    assert sorted(episodes.loc[episodes["la_code"] == "W06000015", "source_line"])[:2] == [2, 3]
+
+
+def test_every_bad_file_row_field_and_rule_in_one_error(small_landing):
+    landing = small_landing / "landing"
+    eps = landing / "cla/2016-17/W06000015/episodes.csv"
+    eps.write_text(eps.read_text().replace("C001,2014-06-15,S,C2", "C001,2014-06-15,S,Z9"))
+    kids = landing / "cla/2016-17/W06000001/children.csv"
+    kids.write_text(kids.read_text().replace("A2,M,2005-01-01", "A2,M,01/01/2005"))
+    with pytest.raises(SubmissionError) as exc:
+        prepare_year(landing, "cla", Y1617, TEST_KEY, welsh_la_codes(), TABLES)
+    msg = str(exc.value)
+    assert "cla/2016-17/W06000015/episodes.csv row 2, field legal_status" in msg
+    assert "'Z9' is not a valid legal status code in 2016-17 (LAC era)" in msg
+    assert "[format.code]" in msg
+    assert "cla/2016-17/W06000001/children.csv row 3, field date_of_birth" in msg and "[format.date]" in msg
+    assert "01/01/2005" not in msg  # a date of birth is personal data
+    assert "2 error(s) in 2 file(s)" in msg
+
+
+def test_episode_of_unknown_child_and_dates_after_census(small_landing):
+    landing = small_landing / "landing"
+    eps = landing / "cla/2016-17/W06000015/episodes.csv"
+    eps.write_text(eps.read_text() + "C999,2016-05-01,S,C1,N1,Q1,,W06000015,,\nC001,2017-04-02,P,C2,N1,Q2,,W06000015,,\n")
+    with pytest.raises(SubmissionError) as exc:
+        prepare_year(landing, "cla", Y1617, TEST_KEY, welsh_la_codes(), TABLES)
+    msg = str(exc.value)
+    assert "row 12, field episode_start_date: the date is after the census date 31/03/2017" in msg
+    assert "C999" not in msg
+
+
+def test_folder_that_is_not_a_welsh_la(small_landing):
+    landing = small_landing / "landing"
+    shutil.copytree(landing / "cla/2016-17/W06000015", landing / "cla/2016-17/E09000001")
+    with pytest.raises(SubmissionError, match="'E09000001' is not the GSS code of a Welsh local authority"):
+        prepare_year(landing, "cla", Y1617, TEST_KEY, welsh_la_codes(), TABLES)
+
+
+def test_missing_file(small_landing):
+    landing = small_landing / "landing"
+    (landing / "cla/2016-17/W06000001/episodes.csv").unlink()
+    with pytest.raises(SubmissionError, match="episodes file is missing"):
+        prepare_year(landing, "cla", Y1617, TEST_KEY, welsh_la_codes(), TABLES)
