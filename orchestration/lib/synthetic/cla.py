@@ -63,13 +63,13 @@ AGE_GROUP_DAYS = ((0, 364), (365, 1825), (1826, 3652), (3653, 5843), (5844, 6560
 
 # How a period of care will end, by age group at entry.
 KIND_BY_AGE = (
-    (("adopt", 0.53), ("home", 0.07), ("sgo", 0.19), ("cao", 0.03), ("long", 0.15), ("other", 0.02),
+    (("adopt", 0.56), ("home", 0.07), ("sgo", 0.13), ("cao", 0.03), ("long", 0.18), ("other", 0.02),
      ("xfer_uk", 0.01)),
-    (("adopt", 0.35), ("home", 0.09), ("sgo", 0.21), ("cao", 0.04), ("long", 0.27), ("other", 0.03),
+    (("adopt", 0.37), ("home", 0.09), ("sgo", 0.15), ("cao", 0.04), ("long", 0.31), ("other", 0.03),
      ("xfer_uk", 0.01)),
-    (("adopt", 0.04), ("home", 0.13), ("sgo", 0.21), ("cao", 0.04), ("long", 0.52), ("other", 0.05),
+    (("adopt", 0.04), ("home", 0.13), ("sgo", 0.14), ("cao", 0.04), ("long", 0.59), ("other", 0.05),
      ("xfer_uk", 0.01)),
-    (("home", 0.28), ("sgo", 0.11), ("cao", 0.02), ("long", 0.47), ("other", 0.03), ("remand", 0.05),
+    (("home", 0.28), ("sgo", 0.07), ("cao", 0.02), ("long", 0.51), ("other", 0.03), ("remand", 0.05),
      ("xfer_uk", 0.01)),
     (("home", 0.25), ("long", 0.60), ("other", 0.04), ("remand", 0.07), ("xfer_uk", 0.01)),
 )
@@ -346,6 +346,11 @@ def _uasc_prob(year: int) -> float:
     return 0.045
 
 
+def _adoption_propensity(year: int) -> float:
+    """Fewer adoption plans from 2018 (adoptions fell to 244 in 2022-23; special guardianship rose)."""
+    return 1.0 if year < 2018 else max(0.72, 1.0 - 0.08 * (year - 2017))
+
+
 def _new_arrival(la: _LA, a: int, year: int) -> int:
     """A new child enters care on day ``a``; returns 1 if the chain of periods it starts has one
     open on the year's census date."""
@@ -368,6 +373,8 @@ def _new_arrival(la: _LA, a: int, year: int) -> int:
         cin = "N8"
     else:
         kind = "died" if rng.random() < 0.002 else _pick(rng, KIND_T[g])
+        if kind == "adopt" and rng.random() > _adoption_propensity(year):
+            kind = "sgo" if rng.random() < 0.3 else "long"
         cin = _pick(rng, CIN_T)
     ch.first = a
     return _start_chain(la, ch, a, kind, cin, year, depth=0)
