@@ -139,8 +139,11 @@ def _headlines(args: argparse.Namespace) -> int:
         found += 1
         with path.open(encoding="utf-8", newline="") as f:
             row = next(
-                (r for r in csv.DictReader(f)
-                 if r["area_code"] == WALES and r["legal_status_group"] == "total" and r["measure"] == "count"),
+                (
+                    r
+                    for r in csv.DictReader(f)
+                    if r["area_code"] == WALES and r["legal_status_group"] == "total" and r["measure"] == "count"
+                ),
                 None,
             )
         value = row["value"] if row else ""

@@ -33,7 +33,9 @@ def ensure_manifest() -> Path:
     env = {**os.environ, "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     subprocess.run(
         [str(dbt), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
-        check=True, cwd=DBT_PROJECT_DIR, env=env,
+        check=True,
+        cwd=DBT_PROJECT_DIR,
+        env=env,
     )
     MANIFEST.touch()
     return MANIFEST

@@ -72,12 +72,22 @@ def _ingest(context: AssetExecutionContext, warehouse: WarehouseResource, census
                 failures.append(str(exc))
                 continue
             if not prepared.returns:
-                failures.append(f"{census.upper()} {year.label}: no LA returns under {SETTINGS.landing_dir / census / year.label}")
+                failures.append(
+                    f"{census.upper()} {year.label}: no LA returns under {SETTINGS.landing_dir / census / year.label}"
+                )
                 continue
             files = [
-                {"census": census, "year": year.label, "la_code": la, "table_name": f["table"],
-                 "file": f["file"], "sha256": f["sha256"], "row_count": f.get("rows", 0)}
-                for la, r in prepared.returns.items() for f in r.files
+                {
+                    "census": census,
+                    "year": year.label,
+                    "la_code": la,
+                    "table_name": f["table"],
+                    "file": f["file"],
+                    "sha256": f["sha256"],
+                    "row_count": f.get("rows", 0),
+                }
+                for la, r in prepared.returns.items()
+                for f in r.files
             ]
             frames = {t: prepared.table(t) for t in tables}
             replace_partition(con, census, year.label, prepared.returns, frames, files)
@@ -108,13 +118,15 @@ def _ingest(context: AssetExecutionContext, warehouse: WarehouseResource, census
                 "rows": MetadataValue.int(total_rows),
                 "las": MetadataValue.int(len(las)),
                 f"rows_by_la_{last}": MetadataValue.md(table_md),
-                "rows_by_year_and_la": MetadataValue.json(
-                    {y: v[t] for y, v in sorted(rows_by_year.items())}
-                ),
+                "rows_by_year_and_la": MetadataValue.json({y: v[t] for y, v in sorted(rows_by_year.items())}),
             },
             check_results=[
-                AssetCheckResult(asset_key=_raw_key(census, t), check_name="rows_match_ingested_files", passed=ok,
-                                 metadata={"detail": MetadataValue.text(json.dumps(check_meta))})
+                AssetCheckResult(
+                    asset_key=_raw_key(census, t),
+                    check_name="rows_match_ingested_files",
+                    passed=ok,
+                    metadata={"detail": MetadataValue.text(json.dumps(check_meta))},
+                )
             ],
         )
 

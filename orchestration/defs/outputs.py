@@ -1,8 +1,6 @@
 """Output assets: the files people read, under <data>/output/<year>/."""
 
-from pathlib import Path
 
-import pandas as pd
 from dagster import (
     AssetCheckResult,
     AssetCheckSpec,

@@ -9,7 +9,9 @@ cla_years = StaticPartitionsDefinition([y.label for y in SETTINGS.years("cla")])
 crcs_years = StaticPartitionsDefinition([y.label for y in SETTINGS.years("crcs")])
 
 
-def years_of(partition_key_range: PartitionKeyRange, partitions_def: StaticPartitionsDefinition) -> list[CollectionYear]:
+def years_of(
+    partition_key_range: PartitionKeyRange, partitions_def: StaticPartitionsDefinition
+) -> list[CollectionYear]:
     keys = partitions_def.get_partition_keys_in_range(partition_key_range)
     return [CollectionYear.parse(k) for k in keys]
 

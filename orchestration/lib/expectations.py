@@ -50,8 +50,9 @@ def load_suite_json(name: str, directory: Path = EXPECTATIONS_DIR) -> dict:
     return data
 
 
-def run_suite(name: str, frame: pd.DataFrame, parameters: "dict | None" = None,
-              directory: Path = EXPECTATIONS_DIR) -> SuiteResult:
+def run_suite(
+    name: str, frame: pd.DataFrame, parameters: "dict | None" = None, directory: Path = EXPECTATIONS_DIR
+) -> SuiteResult:
     data = load_suite_json(name, directory)
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
@@ -62,7 +63,9 @@ def run_suite(name: str, frame: pd.DataFrame, parameters: "dict | None" = None,
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    suite = context.suites.add(ExpectationSuite(name=data["name"], expectations=data["expectations"], meta=data.get("meta")))
+    suite = context.suites.add(
+        ExpectationSuite(name=data["name"], expectations=data["expectations"], meta=data.get("meta"))
+    )
     source = context.data_sources.add_pandas(f"{name}_source")
     asset = source.add_dataframe_asset(name=f"{name}_frame")
     batch_def = asset.add_batch_definition_whole_dataframe(f"{name}_batch")
@@ -75,6 +78,11 @@ def run_suite(name: str, frame: pd.DataFrame, parameters: "dict | None" = None,
             observed = r.result.get("observed_value", r.result.get("partial_unexpected_list"))
             if r.exception_info and r.exception_info.get("raised_exception"):
                 observed = f"error: {r.exception_info.get('exception_message')}"
-            failed.append({"type": cfg.type, "kwargs": {k: v for k, v in cfg.kwargs.items() if k != "batch_id"},
-                           "observed": observed})
+            failed.append(
+                {
+                    "type": cfg.type,
+                    "kwargs": {k: v for k, v in cfg.kwargs.items() if k != "batch_id"},
+                    "observed": observed,
+                }
+            )
     return SuiteResult(data["name"], bool(result.success), len(result.results), failed)

@@ -75,7 +75,10 @@ def validate_table(loaded: LoadedTable, census: str, year: CollectionYear) -> tu
             for idx in typed.index[late]:
                 issues.append(
                     Issue(
-                        loaded.file, int(lines.loc[idx]), col.source_name(era), "format.after_census_date",
+                        loaded.file,
+                        int(lines.loc[idx]),
+                        col.source_name(era),
+                        "format.after_census_date",
                         f"the date is after the census date {year.census_date:%d/%m/%Y} of {year.label}",
                     )
                 )
@@ -97,8 +100,11 @@ def _cross_table_issues(tables: dict[str, pd.DataFrame], census: str, era: str, 
         for line in df.loc[unknown, LINE_COLUMN]:
             issues.append(
                 Issue(
-                    files[name], int(line), spec.tables[name].column(ID_COLUMN).source_name(era),
-                    "format.unknown_child", "the child on this row is not in the children file of the same return",
+                    files[name],
+                    int(line),
+                    spec.tables[name].column(ID_COLUMN).source_name(era),
+                    "format.unknown_child",
+                    "the child on this row is not in the children file of the same return",
                 )
             )
     return issues
@@ -153,7 +159,10 @@ def prepare_year(
         if known_las is not None and la not in known_las:
             unknown.append(
                 Issue(
-                    f"{census}/{year.label}/{la}", None, None, "file.unknown_la",
+                    f"{census}/{year.label}/{la}",
+                    None,
+                    None,
+                    "file.unknown_la",
                     f"{la!r} is not the GSS code of a Welsh local authority (W06…); rename the folder",
                 )
             )

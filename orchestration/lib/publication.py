@@ -28,7 +28,11 @@ TABLES = {
         dimensions=["legal_status_group"],
         keys={
             "legal_status_group": [
-                "total", "care_order", "placement_order", "voluntary_accommodation", "youth_justice",
+                "total",
+                "care_order",
+                "placement_order",
+                "voluntary_accommodation",
+                "youth_justice",
                 "emergency_protection",
             ]
         },

@@ -72,7 +72,10 @@ def _header_issues(
             if set(got) == other_names:
                 issues.append(
                     Issue(
-                        file, 1, None, "file.wrong_era",
+                        file,
+                        1,
+                        None,
+                        "file.wrong_era",
                         f"the columns are those of the {other.name} era, but {year.label} is in the "
                         f"{era} era; expected columns: {', '.join(expected)}",
                     )
@@ -85,7 +88,10 @@ def _header_issues(
         for x in extra:
             issues.append(
                 Issue(
-                    file, 1, x, "file.unexpected_column",
+                    file,
+                    1,
+                    x,
+                    "file.unexpected_column",
                     f"column is not part of the {era} era {spec.name} file; expected columns: {', '.join(expected)}",
                 )
             )
@@ -97,10 +103,15 @@ def read_csv_table(path: Path, display: str, spec: TableSpec, census: str, year:
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     if not data.strip():
-        return LoadedTable(spec.name, display, digest, None, [Issue(display, None, None, "file.empty", "the file is empty")])
+        return LoadedTable(
+            spec.name, display, digest, None, [Issue(display, None, None, "file.empty", "the file is empty")]
+        )
     if b"\x00" in data:
         return LoadedTable(
-            spec.name, display, digest, None,
+            spec.name,
+            display,
+            digest,
+            None,
             [Issue(display, None, None, "file.binary", "the file is not a CSV text file (it holds binary data)")],
         )
     text, _encoding = decode(data)
@@ -108,7 +119,9 @@ def read_csv_table(path: Path, display: str, spec: TableSpec, census: str, year:
     while rows and not any(cell.strip() for cell in rows[-1]):
         rows.pop()  # trailing blank lines
     if not rows:
-        return LoadedTable(spec.name, display, digest, None, [Issue(display, None, None, "file.empty", "the file is empty")])
+        return LoadedTable(
+            spec.name, display, digest, None, [Issue(display, None, None, "file.empty", "the file is empty")]
+        )
     header, body = rows[0], rows[1:]
     issues, mapping = _header_issues(header, spec, census, era, year, display)
     width = len(header)
@@ -116,7 +129,10 @@ def read_csv_table(path: Path, display: str, spec: TableSpec, census: str, year:
         if len(r) != width and any(cell.strip() for cell in r):
             issues.append(
                 Issue(
-                    display, i + 2, None, "file.ragged_row",
+                    display,
+                    i + 2,
+                    None,
+                    "file.ragged_row",
                     f"the row has {len(r)} fields but the header has {width}: the file may be truncated "
                     "or a value may hold an unquoted comma",
                 )
@@ -147,7 +163,10 @@ def read_la_return(
         display = f"{census}/{year.label}/{la_code}/{table}.csv"
         if not path.exists():
             out[table] = LoadedTable(
-                table, display, "", None,
+                table,
+                display,
+                "",
+                None,
                 [Issue(display, None, None, "file.missing", f"the {table} file is missing from the return")],
             )
             continue

@@ -183,8 +183,13 @@ def failures_to_issues(
             first = spec.column(spec.unique[0])
             what = " and ".join(spec.column(u).source_name(era) for u in spec.unique)
             issues.add(
-                Issue(file, row, first.source_name(era), "format.duplicate",
-                      f"duplicate record: another row has the same {what}")
+                Issue(
+                    file,
+                    row,
+                    first.source_name(era),
+                    "format.duplicate",
+                    f"duplicate record: another row has the same {what}",
+                )
             )
             continue
         if column is None or column not in {c.name for c in spec.columns}:
@@ -205,7 +210,8 @@ def failures_to_issues(
         elif rule == "format.code":
             if col.type == "code":
                 codes = ", ".join(valid_codes(spec.census, col.codes, era))
-                msg = f"{shown}is not a valid {col.codes.replace('_', ' ')} code in {year_label} ({era} era); valid codes: {codes}"
+                what = col.codes.replace("_", " ")
+                msg = f"{shown}is not a valid {what} code in {year_label} ({era} era); valid codes: {codes}"
             else:
                 msg = f"{shown}is not one of {', '.join(col.values or ())}"
         elif rule == "format.length":

@@ -83,8 +83,7 @@ def replace_partition(
                 con.execute(f"insert into {target} ({names}) select {names} from conformed")
             written[table] = len(frame)
         con.execute(
-            f"delete from {RAW_SCHEMA}.ingested_files where census = ? and year = ? "
-            "and la_code in (select unnest(?))",
+            f"delete from {RAW_SCHEMA}.ingested_files where census = ? and year = ? and la_code in (select unnest(?))",
             [census, year, la_codes],
         )
         if files:

@@ -89,9 +89,7 @@ class CollectionYear:
             )
         first, second = int(m.group(1)), m.group(2)
         expected = first + 1
-        if (len(second) == 2 and int(second) != expected % 100) or (
-            len(second) == 4 and int(second) != expected
-        ):
+        if (len(second) == 2 and int(second) != expected % 100) or (len(second) == 4 and int(second) != expected):
             raise YearError(
                 f"{text!r} is not a collection year: the second part must be the year after "
                 f"{first} ({first}-{expected % 100:02d})"
@@ -125,8 +123,7 @@ class CollectionYear:
                 return e
         first = eras_of(census)[0].first_year
         raise YearError(
-            f"{census.upper()} has no return for {self.label}: the series starts in "
-            f"{CollectionYear(first).label}"
+            f"{census.upper()} has no return for {self.label}: the series starts in {CollectionYear(first).label}"
         )
 
     def next(self) -> "CollectionYear":

@@ -24,12 +24,30 @@ from orchestration.paths import DBT_PROJECT_DIR
 from tests.conftest import TEST_KEY
 
 EXPECTED = {
-    ("2016-17", "W06000015"): {"total": 4, "care_order": 2, "placement_order": 0, "voluntary_accommodation": 1,
-                               "youth_justice": 1, "emergency_protection": 0},
-    ("2016-17", "W06000001"): {"total": 2, "care_order": 0, "placement_order": 1, "voluntary_accommodation": 1,
-                               "youth_justice": 0, "emergency_protection": 0},
-    ("2015-16", "W06000015"): {"total": 2, "care_order": 2, "placement_order": 0, "voluntary_accommodation": 0,
-                               "youth_justice": 0, "emergency_protection": 0},
+    ("2016-17", "W06000015"): {
+        "total": 4,
+        "care_order": 2,
+        "placement_order": 0,
+        "voluntary_accommodation": 1,
+        "youth_justice": 1,
+        "emergency_protection": 0,
+    },
+    ("2016-17", "W06000001"): {
+        "total": 2,
+        "care_order": 0,
+        "placement_order": 1,
+        "voluntary_accommodation": 1,
+        "youth_justice": 0,
+        "emergency_protection": 0,
+    },
+    ("2015-16", "W06000015"): {
+        "total": 2,
+        "care_order": 2,
+        "placement_order": 0,
+        "voluntary_accommodation": 0,
+        "youth_justice": 0,
+        "emergency_protection": 0,
+    },
 }
 # Cardiff population aged 0-17, mid-2016 and mid-2015 (population_0_17.csv).
 
@@ -38,15 +56,23 @@ def _population(gss: str, mid_year: int) -> int:
     import csv
 
     with (DBT_PROJECT_DIR / "seeds/reference/population_0_17.csv").open() as f:
-        return next(int(r["population_0_17"]) for r in csv.DictReader(f)
-                    if r["gss_code"] == gss and int(r["mid_year"]) == mid_year)
+        return next(
+            int(r["population_0_17"])
+            for r in csv.DictReader(f)
+            if r["gss_code"] == gss and int(r["mid_year"]) == mid_year
+        )
 
 
 def _dbt(args: list[str], warehouse: Path) -> subprocess.CompletedProcess:
     dbt = Path(sys.executable).with_name("dbt")
     env = {**os.environ, "CSSD_WAREHOUSE": str(warehouse), "DO_NOT_TRACK": "1"}
-    return subprocess.run([str(dbt), *args, "--target-path", str(warehouse.parent / "target")],
-                          cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
+    return subprocess.run(
+        [str(dbt), *args, "--target-path", str(warehouse.parent / "target")],
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +86,14 @@ def built_warehouse(tmp_path_factory) -> Path:
     warehouse = root / "warehouse.duckdb"
     con = connect(warehouse)
     for label in ("2015-16", "2016-17"):
-        p = prepare_year(root / "data" / "landing", "cla", CollectionYear.parse(label), TEST_KEY,
-                         welsh_la_codes(), ("children", "episodes"))
+        p = prepare_year(
+            root / "data" / "landing",
+            "cla",
+            CollectionYear.parse(label),
+            TEST_KEY,
+            welsh_la_codes(),
+            ("children", "episodes"),
+        )
         replace_partition(con, "cla", label, p.returns, {t: p.table(t) for t in ("children", "episodes")}, [])
     con.close()
     result = _dbt(["build"], warehouse)
@@ -72,8 +104,9 @@ def built_warehouse(tmp_path_factory) -> Path:
 
 def _cells(warehouse: Path) -> dict:
     con = duckdb.connect(str(warehouse), read_only=True)
-    rows = con.execute("select year, area_code, legal_status_group, measure, value, note_codes "
-                       "from publication.pub_cla1").fetchall()
+    rows = con.execute(
+        "select year, area_code, legal_status_group, measure, value, note_codes from publication.pub_cla1"
+    ).fetchall()
     con.close()
     return {(r[0], r[1], r[2], r[3]): (r[4], r[5]) for r in rows}
 
@@ -105,14 +138,16 @@ def test_missing_las_and_wales_are_x_and_every_year_has_the_same_shape(built_war
     assert cells[("2016-17", "W92000004", "total", "count")] == (None, "[x]")
     assert cells[("2016-17", "W92000004", "total", "rate_per_10000")] == (None, "[x]")
     per_year = {}
-    for (year, *_rest) in cells:
+    for year, *_rest in cells:
         per_year[year] = per_year.get(year, 0) + 1
     assert per_year == {"2015-16": 23 * 7, "2016-17": 23 * 7}
 
 
 def test_rebuilding_one_year_replaces_only_that_year(built_warehouse):
     before = _cells(built_warehouse)
-    result = _dbt(["build", "--select", "marts publication", "--vars",
-                   '{"year_from": "2016-17", "year_to": "2016-17"}'], built_warehouse)
+    result = _dbt(
+        ["build", "--select", "marts publication", "--vars", '{"year_from": "2016-17", "year_to": "2016-17"}'],
+        built_warehouse,
+    )
     assert result.returncode == 0, result.stdout[-3000:]
     assert _cells(built_warehouse) == before

@@ -48,7 +48,9 @@ def test_every_bad_file_row_field_and_rule_in_one_error(small_landing):
 def test_episode_of_unknown_child_and_dates_after_census(small_landing):
     landing = small_landing / "landing"
     eps = landing / "cla/2016-17/W06000015/episodes.csv"
-    eps.write_text(eps.read_text() + "C999,2016-05-01,S,C1,N1,Q1,,W06000015,,\nC001,2017-04-02,P,C2,N1,Q2,,W06000015,,\n")
+    eps.write_text(
+        eps.read_text() + "C999,2016-05-01,S,C1,N1,Q1,,W06000015,,\nC001,2017-04-02,P,C2,N1,Q2,,W06000015,,\n"
+    )
     with pytest.raises(SubmissionError) as exc:
         prepare_year(landing, "cla", Y1617, TEST_KEY, welsh_la_codes(), TABLES)
     msg = str(exc.value)

@@ -32,8 +32,15 @@ def test_a_fractional_count_is_an_error():
 
 @pytest.mark.parametrize(
     ("cell", "expected"),
-    [("=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")"), ("+1+2", "'+1+2"), ("@SUM(A1)", "'@SUM(A1)"),
-     ("-5", "-5"), ("-3.2", "-3.2"), ("W06000015", "W06000015"), ("", "")],
+    [
+        ('=HYPERLINK("http://x","y")', '\'=HYPERLINK("http://x","y")'),
+        ("+1+2", "'+1+2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("-5", "-5"),
+        ("-3.2", "-3.2"),
+        ("W06000015", "W06000015"),
+        ("", ""),
+    ],
 )
 def test_formulas_are_neutralised_numbers_are_not(cell, expected):
     assert neutralise(cell) == expected
@@ -41,9 +48,14 @@ def test_formulas_are_neutralised_numbers_are_not(cell, expected):
 
 def test_long_csv_layout_and_formula_neutralised():
     frame = pd.DataFrame(
-        {"year": ["2019-20", "2019-20"], "area_code": ["W92000004", "W06000015"],
-         "legal_status_group": ["total", "=cmd|' /C calc'!A0"], "measure": ["count", "count"],
-         "value": [10, None], "note_codes": ["", "[x]"]}
+        {
+            "year": ["2019-20", "2019-20"],
+            "area_code": ["W92000004", "W06000015"],
+            "legal_status_group": ["total", "=cmd|' /C calc'!A0"],
+            "measure": ["count", "count"],
+            "value": [10, None],
+            "note_codes": ["", "[x]"],
+        }
     )
     rows = list(csv.reader(io.StringIO(to_long_csv(frame, ["legal_status_group"]).decode())))
     assert rows[0] == ["year", "area_code", "legal_status_group", "measure", "value", "note_codes"]

@@ -47,7 +47,8 @@ def test_another_eras_columns_are_named_as_such(tmp_path):
 def test_missing_and_extra_columns(tmp_path):
     loaded = _read(tmp_path, b"child_id,sex,date_of_birth,ethnicity,postcode,uasc\nC1,M,2010-01-01,WBRI,CF10,N\n")
     assert {(i.rule, i.field) for i in loaded.issues} == {
-        ("file.missing_column", "upn"), ("file.unexpected_column", "postcode")
+        ("file.missing_column", "upn"),
+        ("file.unexpected_column", "postcode"),
     }
 
 

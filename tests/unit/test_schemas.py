@@ -10,9 +10,15 @@ from orchestration.lib.specs import submission_spec
 
 def _episodes(**overrides):
     row = {
-        "child_id": "C1", "episode_start_date": "2019-05-01", "reason_new_episode": "S",
-        "legal_status": "C2", "category_of_need": "N1", "placement_type": "Q2",
-        "placement_postcode": "CF10", "placement_la": "W06000015", "episode_end_date": None,
+        "child_id": "C1",
+        "episode_start_date": "2019-05-01",
+        "reason_new_episode": "S",
+        "legal_status": "C2",
+        "category_of_need": "N1",
+        "placement_type": "Q2",
+        "placement_postcode": "CF10",
+        "placement_la": "W06000015",
+        "episode_end_date": None,
         "reason_episode_ceased": None,
     }
     row.update(overrides)
@@ -54,8 +60,13 @@ def test_failing_frame_reports_every_failure_lazily():
     with pytest.raises(pa.errors.SchemaErrors) as exc:
         table_model("cla", "episodes", "LAC").validate(bad, lazy=True)
     issues = failures_to_issues(
-        exc.value.failure_cases, submission_spec("cla").tables["episodes"], "LAC", "episodes.csv",
-        pd.Series([2, 3, 4, 5]), bad, "2019-20",
+        exc.value.failure_cases,
+        submission_spec("cla").tables["episodes"],
+        "LAC",
+        "episodes.csv",
+        pd.Series([2, 3, 4, 5]),
+        bad,
+        "2019-20",
     )
     by_row = {(i.row, i.rule) for i in issues}
     assert (2, "format.code") in by_row
@@ -71,8 +82,13 @@ def test_cross_field_rule_reason_ceased_iff_end_date():
     with pytest.raises(pa.errors.SchemaErrors) as exc:
         table_model("cla", "episodes", "LAC").validate(bad, lazy=True)
     issues = failures_to_issues(
-        exc.value.failure_cases, submission_spec("cla").tables["episodes"], "LAC", "episodes.csv",
-        pd.Series([2]), bad, "2019-20",
+        exc.value.failure_cases,
+        submission_spec("cla").tables["episodes"],
+        "LAC",
+        "episodes.csv",
+        pd.Series([2]),
+        bad,
+        "2019-20",
     )
     assert [i.rule for i in issues] == ["format.reason_ceased_iff_end"]
 
@@ -86,14 +102,25 @@ def test_strict_model_rejects_a_column_from_another_era():
 
 def test_duplicate_child_and_personal_values_never_shown():
     frame = pd.DataFrame(
-        {"child_id": ["SECRET1", "SECRET1"], "sex": ["M", "M"], "date_of_birth": ["2010-01-01", "1999-13-45"],
-         "ethnicity": ["WBRI", "WBRI"], "upn": [None, None], "uasc": ["N", "N"]}
+        {
+            "child_id": ["SECRET1", "SECRET1"],
+            "sex": ["M", "M"],
+            "date_of_birth": ["2010-01-01", "1999-13-45"],
+            "ethnicity": ["WBRI", "WBRI"],
+            "upn": [None, None],
+            "uasc": ["N", "N"],
+        }
     )
     with pytest.raises(pa.errors.SchemaErrors) as exc:
         table_model("cla", "children", "LAC").validate(frame, lazy=True)
     issues = failures_to_issues(
-        exc.value.failure_cases, submission_spec("cla").tables["children"], "LAC", "children.csv",
-        pd.Series([2, 3]), frame, "2019-20",
+        exc.value.failure_cases,
+        submission_spec("cla").tables["children"],
+        "LAC",
+        "children.csv",
+        pd.Series([2, 3]),
+        frame,
+        "2019-20",
     )
     rules = {i.rule for i in issues}
     assert "format.duplicate" in rules and "format.date" in rules
@@ -102,10 +129,19 @@ def test_duplicate_child_and_personal_values_never_shown():
 
 
 def test_ethnicity_optional_before_2016_required_after():
-    ssda = pd.DataFrame({"child_id": ["C1"], "sex": ["1"], "date_of_birth": ["01/01/2010"],
-                         "ethnicity": [None], "upn": [None]})
+    ssda = pd.DataFrame(
+        {"child_id": ["C1"], "sex": ["1"], "date_of_birth": ["01/01/2010"], "ethnicity": [None], "upn": [None]}
+    )
     table_model("cla", "children", "SSDA903").validate(ssda)
-    lac = pd.DataFrame({"child_id": ["C1"], "sex": ["M"], "date_of_birth": ["2010-01-01"],
-                        "ethnicity": [None], "upn": [None], "uasc": ["N"]})
+    lac = pd.DataFrame(
+        {
+            "child_id": ["C1"],
+            "sex": ["M"],
+            "date_of_birth": ["2010-01-01"],
+            "ethnicity": [None],
+            "upn": [None],
+            "uasc": ["N"],
+        }
+    )
     with pytest.raises(pa.errors.SchemaErrors):
         table_model("cla", "children", "LAC").validate(lac, lazy=True)

@@ -18,8 +18,12 @@ def test_defaults_put_everything_under_the_data_dir(tmp_path, monkeypatch):
 
 def test_environment_overrides(tmp_path):
     s = load_settings(
-        {"CSSD_DATA_DIR": str(tmp_path / "d"), "CSSD_WAREHOUSE": str(tmp_path / "w.duckdb"),
-         "CSSD_PSEUDONYM_KEY": "s3cret", "CSSD_TODAY": "2026-03-31"}
+        {
+            "CSSD_DATA_DIR": str(tmp_path / "d"),
+            "CSSD_WAREHOUSE": str(tmp_path / "w.duckdb"),
+            "CSSD_PSEUDONYM_KEY": "s3cret",
+            "CSSD_TODAY": "2026-03-31",
+        }
     )
     assert s.data_dir == tmp_path / "d"
     assert s.warehouse == tmp_path / "w.duckdb"

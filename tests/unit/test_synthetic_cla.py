@@ -18,7 +18,7 @@ import pytest
 from orchestration.lib.codes import valid_codes
 from orchestration.lib.specs import submission_spec
 from orchestration.lib.synthetic import generate_cla, published_stock, wales_targets
-from orchestration.lib.synthetic.cla_reference import population_shares, upn_check_letter
+from orchestration.lib.synthetic.cla_reference import la_stock_targets, population_shares, upn_check_letter
 from orchestration.lib.years import CollectionYear, years_between
 from orchestration.paths import REFERENCE_SEEDS_DIR
 
@@ -114,10 +114,7 @@ def latest_published() -> dict[str, int]:
 
 
 def tree_digest(root: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*.csv"))
-    }
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*.csv"))}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,12 +320,7 @@ def _check_return(ret: Return) -> None:
             s, end, rec = starts[i], ret.date(e["episode_end_date"]), e["reason_episode_ceased"]
             assert s <= census
             assert (end is None) == (rec == ""), (cid, e)
-            assert (
-                e["reason_new_episode"]
-                and e["legal_status"]
-                and e["category_of_need"]
-                and e["placement_type"]
-            )
+            assert e["reason_new_episode"] and e["legal_status"] and e["category_of_need"] and e["placement_type"]
             if end is not None:
                 assert s <= end <= census and end >= start
             if i + 1 < len(eps):
@@ -359,9 +351,7 @@ def _check_return(ret: Return) -> None:
             assert dd <= dp
         if da:
             assert dp and dp <= da
-            ends = {
-                ret.date(e["episode_end_date"]): e["reason_episode_ceased"] for e in by_child[a["child_id"]]
-            }
+            ends = {ret.date(e["episode_end_date"]): e["reason_episode_ceased"] for e in by_child[a["child_id"]]}
             assert ends.get(da) in ("E11", "E12")
     # Care leavers: 19th birthday in the year; required fields.
     for c in ret.raw["care_leavers"]:
@@ -400,9 +390,7 @@ def test_open_episode_carries_into_next_year(small_returns):
             if last["episode_end_date"]:
                 continue
             assert cid in next_eps, (label, gss, cid, "open at 31 March, missing next year")
-            assert next_dob[cid] == ret.date(
-                next(c for c in ret.children if c["child_id"] == cid)["date_of_birth"]
-            )
+            assert next_dob[cid] == ret.date(next(c for c in ret.children if c["child_id"] == cid)["date_of_birth"])
             first = next_eps[cid][0]
             assert nxt.date(first["episode_start_date"]) == ret.date(last["episode_start_date"])
             for col in ("reason_new_episode", "legal_status", "category_of_need"):
@@ -477,8 +465,7 @@ def test_transfer_in_kept_when_repeated_next_year(small_returns):
         for e in a.episodes:
             if e["transferred_from_la"] and not e["episode_end_date"]:
                 assert (
-                    b_eps[(e["child_id"], e["episode_start_date"])]["transferred_from_la"]
-                    == e["transferred_from_la"]
+                    b_eps[(e["child_id"], e["episode_start_date"])]["transferred_from_la"] == e["transferred_from_la"]
                 )
                 repeated += 1
     assert repeated >= 1
@@ -520,12 +507,15 @@ def test_la_shares_follow_population(full_stock):
         assert max(rel) < 0.4
 
 
-def test_small_scale_tracks_scaled_targets(small_returns):
-    # Four LAs at scale 0.1: each LA's stock is its share of the scaled Wales target.
-    for label in ("2015-16", "2022-23"):
-        total = sum(looked_after_31_march(small_returns[(label, g)]) for g in SMALL_LAS)
-        wales = wales_targets(label, label, scale=0.1)[label]
-        assert 0.25 * wales < total < 0.5 * wales
+def test_small_scale_and_la_subset_hit_each_las_target(small, small_returns):
+    """Four LAs at scale 0.1: each LA's stock is its (scaled) share of the Wales target."""
+    for y in SMALL_YEARS:
+        targets = la_stock_targets(y.start_year, 0.1)
+        stocks = {g: looked_after_31_march(small_returns[(y.label, g)]) for g in SMALL_LAS}
+        assert stocks == {g: targets[g] for g in SMALL_LAS}, y.label
+        assert small[1]["years"][y.label]["looked_after_31_march"] == sum(stocks.values())
+        assert small[1]["years"][y.label]["target"] == sum(stocks.values())
+    assert sum(la_stock_targets(2022, 0.1).values()) == wales_targets("2022-23", "2022-23", 0.1)["2022-23"]
 
 
 def flows(ret: Return) -> tuple[int, int, int]:

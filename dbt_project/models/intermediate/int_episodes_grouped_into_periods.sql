@@ -26,8 +26,9 @@ with episodes as (
         census_date,
         source_line
     from {{ ref('stg_cla__episodes') }}
-    where not is_short_break
-      and {{ year_filter() }}
+    where
+        not is_short_break
+        and {{ year_filter() }}
 ),
 
 ordered as (

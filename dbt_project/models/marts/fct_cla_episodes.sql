@@ -44,12 +44,13 @@ joined as (
         {{ age_on('children.date_of_birth', 'episodes.census_date') }} as age_at_census,
         {{ age_on('children.date_of_birth', 'episodes.episode_start_date') }} as age_at_episode_start,
         episodes.episode_start_date <= episodes.census_date
-            and episodes.episode_end_date is null as is_open_at_census
+        and episodes.episode_end_date is null as is_open_at_census
     from episodes
     left join children
-        on episodes.year = children.year
-        and episodes.la_code = children.la_code
-        and episodes.child_pid = children.child_pid
+        on
+            episodes.year = children.year
+            and episodes.la_code = children.la_code
+            and episodes.child_pid = children.child_pid
 )
 
 select

@@ -21,8 +21,9 @@ with open_episodes as (
             partition by year, la_code, child_pid order by episode_start_date desc, episode_seq desc
         ) as pick
     from {{ ref('fct_cla_episodes') }}
-    where is_looked_after_at_census
-      and {{ year_filter() }}
+    where
+        is_looked_after_at_census
+        and {{ year_filter() }}
 )
 
 select

@@ -16,7 +16,8 @@ years as (
 ),
 
 local_authorities as (
-    select area_code from {{ ref('dim_local_authority') }} where not is_wales
+    select area_code from {{ ref('dim_local_authority') }}
+    where not is_wales
 ),
 
 groups as (
@@ -58,9 +59,10 @@ la_cells as (
     left join returns
         on grid.year = returns.year and grid.area_code = returns.la_code
     left join stock_counts
-        on grid.year = stock_counts.year
-        and grid.area_code = stock_counts.la_code
-        and grid.legal_status_group = stock_counts.legal_status_group
+        on
+            grid.year = stock_counts.year
+            and grid.area_code = stock_counts.la_code
+            and grid.legal_status_group = stock_counts.legal_status_group
 ),
 
 wales_cells as (
@@ -108,8 +110,9 @@ rate_tenths as (
         end as tenths
     from cells
     left join population
-        on cells.area_code = population.gss_code
-        and cast(substr(cells.year, 1, 4) as integer) = population.mid_year
+        on
+            cells.area_code = population.gss_code
+            and cast(substr(cells.year, 1, 4) as integer) = population.mid_year
     where cells.legal_status_group = 'total'
 ),
 

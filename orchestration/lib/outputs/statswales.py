@@ -36,8 +36,14 @@ def to_long_csv(frame: pd.DataFrame, dimension_columns: list[str]) -> bytes:
     w.writerow(columns)
     for rec in frame.to_dict("records"):
         notes = rec.get("note_codes") or ""
-        row = [rec["year"], rec["area_code"], *(rec[c] for c in dimension_columns), rec["measure"],
-               format_value(rec["measure"], rec["value"], notes), notes]
+        row = [
+            rec["year"],
+            rec["area_code"],
+            *(rec[c] for c in dimension_columns),
+            rec["measure"],
+            format_value(rec["measure"], rec["value"], notes),
+            notes,
+        ]
         w.writerow([neutralise(str(c)) for c in row])
     return buf.getvalue().encode("utf-8")
 

@@ -581,9 +581,7 @@ def _location(rng: random.Random, la: _LA, pl: str) -> tuple[str, str]:
         return code, ""
     letters = ref.INWARD_LETTERS
     district = districts[rng.randrange(len(districts))]
-    inward = (
-        f"{rng.randrange(10)}{letters[rng.randrange(len(letters))]}{letters[rng.randrange(len(letters))]}"
-    )
+    inward = f"{rng.randrange(10)}{letters[rng.randrange(len(letters))]}{letters[rng.randrange(len(letters))]}"
     return code, f"{district} {inward}"
 
 
@@ -877,17 +875,16 @@ def _materialise(p: _Period, la: _LA, horizon: int) -> None:
             rne = "T" if c[6] else "P"
         st = d
         cur = (c[1], c[2], c[3], c[4])
-    eps.append(
-        [st, e, rne, cur[0], cur[1], cur[2], cur[3][0], cur[3][1], "", p.xfer_from if st == s else "", p.cin]
-    )
+    eps.append([st, e, rne, cur[0], cur[1], cur[2], cur[3][0], cur[3][1], "", p.xfer_from if st == s else "", p.cin])
     last_pl = cur[1]
-    eps[-1][8] = _exit_reason(rng, kind, at18, e - ch.dob, last_pl, e, p)
+    eps[-1][8] = _exit_reason(rng, kind, at18, e - ch.dob, last_pl, e)
     if eps[-1][8] not in ("E11", "E12") and p.adopt and p.adopt[2] is not None:
         p.adopt = (p.adopt[0], p.adopt[1], None)
     p.eps = [tuple(x) for x in eps]
 
 
-def _exit_reason(rng, kind, at18, age_e, last_pl, e, p) -> str:
+def _exit_reason(rng: random.Random, kind: str, at18: bool, age_e: int, last_pl: str, e: int) -> str:
+    """The reason the period ended, from how it was meant to end, the age and the last placement."""
     r = rng.random()
     foster = last_pl in FOSTER
     era = ERA_OF_YEAR.get(_year_of(e), "CLA")
@@ -1249,7 +1246,7 @@ def generate_cla(
             "children": 0,
             "episodes": 0,
             "looked_after_31_march": 0,
-            "target": int(round(ref.wales_target(y.start_year) * scale)) if la_codes is None else None,
+            "target": sum(ref.la_stock_targets(y.start_year, scale)[g] for g in codes),
             "short_breaks": 0,
             "adoptions_rows": 0,
             "care_leavers": 0,

@@ -1,0 +1,74 @@
+"""`cssd build` on a landing folder in the spec's format: one run, outputs, and a failing gate."""
+
+import duckdb
+import pytest
+
+from tests.dbt.test_dbt_build import EXPECTED
+from tests.integration.helpers import read_cla1, run_cssd
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    import shutil
+
+    from tests.conftest import FIXTURES
+
+    data = tmp_path_factory.mktemp("cli") / "data"
+    shutil.copytree(FIXTURES / "cla_small", data)
+    result = run_cssd(["build", "--census", "cla", "--years", "2015-16:2016-17"], data)
+    assert result.returncode == 0, result.stderr[-4000:] + result.stdout[-2000:]
+    assert "in one run" in result.stdout
+    return data
+
+
+def test_build_writes_cla1_for_each_year_with_hand_checked_counts(built):
+    for year in ("2015-16", "2016-17"):
+        cells = read_cla1(built / "output" / year / "statswales" / "cla1.csv")
+        assert len(cells) == 23 * 7
+        for (y, area), groups in EXPECTED.items():
+            if y != year:
+                continue
+            for group, n in groups.items():
+                assert cells[(area, group, "count")] == (str(n), "")
+        assert cells[("W92000004", "total", "count")] == ("", "[x]")
+
+
+def test_the_range_was_one_run_in_the_dagster_instance(built):
+    from dagster import DagsterInstance, RunsFilter
+
+    instance = DagsterInstance.from_config(str(built / "dagster_home"))
+    runs = instance.get_runs(RunsFilter(job_name="cla_build"))
+    assert len(runs) == 1
+    assert runs[0].tags["dagster/asset_partition_range_start"] == "2015-16"
+    assert runs[0].tags["dagster/asset_partition_range_end"] == "2016-17"
+
+
+def test_a_bad_resubmission_fails_clearly_and_loses_nothing(built):
+    warehouse = built / "warehouse.duckdb"
+    query = "select * from raw.cla_episodes where year = '2016-17' order by all"
+    con = duckdb.connect(str(warehouse), read_only=True)
+    before = con.execute(query).fetchall()
+    con.close()
+    output = built / "output" / "2016-17" / "statswales" / "cla1.csv"
+    output_before = output.read_bytes()
+
+    eps = built / "landing/cla/2016-17/W06000015/episodes.csv"
+    eps.write_text(eps.read_text().replace("C004,2016-10-01,P,V2", "C004,2016-10-01,P,XX"))
+    result = run_cssd(["build", "--census", "cla", "--years", "2016-17"], built)
+    assert result.returncode != 0
+    assert "cla/2016-17/W06000015/episodes.csv row 6, field legal_status" in result.stderr
+    assert "[format.code]" in result.stderr
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    assert con.execute(query).fetchall() == before
+    con.close()
+    assert output.read_bytes() == output_before
+
+
+def test_years_outside_the_series_are_refused(built):
+    result = run_cssd(["build", "--census", "cla", "--years", "1999-00:2000-01"], built)
+    assert result.returncode == 2 and "not in the CLA series" in result.stderr
+    result = run_cssd(["build", "--census", "cla", "--years", "2015-17"], built)
+    assert result.returncode == 2 and "not a collection year" in result.stderr
