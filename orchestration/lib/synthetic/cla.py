@@ -976,10 +976,7 @@ def _formatter(fmt: str):
         s = cache.get(o)
         if s is None:
             d = date.fromordinal(o)
-            if iso:
-                s = f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
-            else:
-                s = f"{d.day:02d}/{d.month:02d}/{d.year:04d}"
+            s = f"{d.year:04d}-{d.month:02d}-{d.day:02d}" if iso else f"{d.day:02d}/{d.month:02d}/{d.year:04d}"
             cache[o] = s
         return s
 
