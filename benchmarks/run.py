@@ -66,18 +66,31 @@ def bench(scale: float, years: str) -> dict:
         con = duckdb.connect()
         plain = con.execute(PLAIN_SQL.format(root=data / "landing")).fetchall()
         plain_s = time.monotonic() - started
-        ours = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True).execute(
-            "select year, area_code, cast(value as bigint) from publication.pub_cla1 "
-            "where legal_status_group = 'total' and measure = 'count' and area_code <> 'W92000004' order by all"
-        ).fetchall()
-        episodes = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True).execute(
-            "select count(*) from raw.cla_episodes").fetchall()[0][0]
+        ours = (
+            duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
+            .execute(
+                "select year, area_code, cast(value as bigint) from publication.pub_cla1 "
+                "where legal_status_group = 'total' and measure = 'count' and area_code <> 'W92000004' order by all"
+            )
+            .fetchall()
+        )
+        episodes = (
+            duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
+            .execute("select count(*) from raw.cla_episodes")
+            .fetchall()[0][0]
+        )
         agree = [(y, la, n) for y, la, n in plain] == [(y, la, n) for y, la, n in ours if n is not None]
         return {
-            "scale": scale, "years": years, "episode_files": rows, "episodes": episodes,
-            "generate_s": round(gen_s, 1), "pipeline_s": round(build_s, 1), "plain_duckdb_s": round(plain_s, 2),
+            "scale": scale,
+            "years": years,
+            "episode_files": rows,
+            "episodes": episodes,
+            "generate_s": round(gen_s, 1),
+            "pipeline_s": round(build_s, 1),
+            "plain_duckdb_s": round(plain_s, 2),
             "ratio_pipeline_to_plain": round(build_s / max(plain_s, 1e-3), 1),
-            "pipeline_peak_rss_mib": round(build_peak / 1024), "totals_agree": agree,
+            "pipeline_peak_rss_mib": round(build_peak / 1024),
+            "totals_agree": agree,
         }
 
 
@@ -92,8 +105,10 @@ def main() -> int:
     (out / f"{time.strftime('%Y%m%dT%H%M%S')}.json").write_text(json.dumps(results, indent=1))
     print(f"{'scale':>5} {'episodes':>9} {'pipeline s':>10} {'plain s':>8} {'ratio':>7} {'peak MiB':>8} agree")
     for r in results:
-        print(f"{r['scale']:>5} {r['episodes']:>9} {r['pipeline_s']:>10} {r['plain_duckdb_s']:>8} "
-              f"{r['ratio_pipeline_to_plain']:>7} {r['pipeline_peak_rss_mib']:>8} {r['totals_agree']}")
+        print(
+            f"{r['scale']:>5} {r['episodes']:>9} {r['pipeline_s']:>10} {r['plain_duckdb_s']:>8} "
+            f"{r['ratio_pipeline_to_plain']:>7} {r['pipeline_peak_rss_mib']:>8} {r['totals_agree']}"
+        )
     return 0 if all(r["totals_agree"] for r in results) else 1
 
 

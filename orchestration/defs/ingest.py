@@ -12,6 +12,7 @@ from dagster import (
     Failure,
     MaterializeResult,
     MetadataValue,
+    StaticPartitionsDefinition,
     multi_asset,
 )
 
@@ -57,8 +58,14 @@ def _rows_match_files(con, census: str, table: str, years: list[str]) -> tuple[b
     return not mismatches, {"mismatches": [list(map(str, m)) for m in mismatches[:20]]}
 
 
-def _ingest(context: AssetExecutionContext, warehouse: WarehouseResource, census: str, tables: tuple[str, ...]):
-    years = years_of(context.partition_key_range, cla_years)
+def _ingest(
+    context: AssetExecutionContext,
+    warehouse: WarehouseResource,
+    census: str,
+    tables: tuple[str, ...],
+    partitions_def: StaticPartitionsDefinition,
+):
+    years = years_of(context.partition_key_range, partitions_def)
     known = welsh_la_codes()
     failures: list[str] = []
     rows_by_year: dict[str, dict[str, dict[str, int]]] = {}
@@ -149,4 +156,4 @@ def _ingest(context: AssetExecutionContext, warehouse: WarehouseResource, census
     name="raw_cla",
 )
 def raw_cla(context: AssetExecutionContext, warehouse: WarehouseResource):
-    yield from _ingest(context, warehouse, "cla", CLA_RAW_TABLES)
+    yield from _ingest(context, warehouse, "cla", CLA_RAW_TABLES, cla_years)

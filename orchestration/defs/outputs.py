@@ -1,6 +1,5 @@
 """Output assets: the files people read, under <data>/output/<year>/."""
 
-
 from dagster import (
     AssetCheckResult,
     AssetCheckSpec,

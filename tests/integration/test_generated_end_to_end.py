@@ -19,12 +19,23 @@ LAS = ["W06000015", "W06000011", "W06000001"]
 YEARS = [CollectionYear.parse("2015-16"), CollectionYear.parse("2016-17")]  # across the SSDA903 -> LAC change
 # Legal-status groups exactly as publication.md lists them (independent of the seeds).
 GROUPS = {
-    "C1": "care_order", "C2": "care_order", "E1": "placement_order", "D1": "placement_order",
-    "V2": "voluntary_accommodation", "J1": "youth_justice", "J2": "youth_justice", "J3": "youth_justice",
-    "L1": "emergency_protection", "L2": "emergency_protection", "L3": "emergency_protection",
+    "C1": "care_order",
+    "C2": "care_order",
+    "E1": "placement_order",
+    "D1": "placement_order",
+    "V2": "voluntary_accommodation",
+    "J1": "youth_justice",
+    "J2": "youth_justice",
+    "J3": "youth_justice",
+    "L1": "emergency_protection",
+    "L2": "emergency_protection",
+    "L3": "emergency_protection",
 }
 HEADERS = {  # SSDA903 column -> meaning
-    "CHILD": "child_id", "DOB": "date_of_birth", "DECOM": "episode_start_date", "LS": "legal_status",
+    "CHILD": "child_id",
+    "DOB": "date_of_birth",
+    "DECOM": "episode_start_date",
+    "LS": "legal_status",
     "DEC": "episode_end_date",
 }
 

@@ -1,0 +1,75 @@
+"""The Welsh validation rule pack: rules as data plus small vectorised functions.
+
+A rule is an id (``CLA-001``…), a message an LA officer understands, the table and fields it
+looks at, the eras it applies to, a severity (``error`` blocks the LA's partition, ``warning``
+is only reported) and a check. A check takes a ``RuleContext`` and returns a boolean Series
+aligned with the rows of ``ctx.tables[rule.table]``: True marks a row that breaks the rule.
+
+Checks see the LA's return as read from its files: every value is text (``None`` = missing),
+columns carry the internal names, and ``_line`` is the line in the LA's file. Helpers in
+``orchestration.lib.rules.helpers`` parse dates in the era's format and look up code lists.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from orchestration.lib.issues import Issue
+from orchestration.lib.years import CollectionYear
+
+LINE = "_line"
+
+
+@dataclass
+class RuleContext:
+    census: str
+    year: CollectionYear
+    la_code: str
+    tables: dict[str, pd.DataFrame]  # table -> text frame with internal column names and _line
+    files: dict[str, str] = field(default_factory=dict)  # table -> display path of the file
+    previous: dict[str, pd.DataFrame] | None = None  # last year's return of the same LA, if known
+
+    @property
+    def era(self) -> str:
+        return self.year.era(self.census).name
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    census: str
+    table: str
+    fields: tuple[str, ...]
+    message: str
+    severity: str  # error | warning
+    eras: tuple[str, ...] | None  # None = every era of the census
+    check: Callable[[RuleContext], pd.Series]
+    description: str = ""
+
+    def applies(self, ctx: RuleContext) -> bool:
+        return (self.eras is None or ctx.era in self.eras) and self.table in ctx.tables
+
+
+def run_rules(ctx: RuleContext, rules: "list[Rule] | tuple[Rule, ...]") -> list[Issue]:
+    """Run every applicable rule; one Issue per failing row (the first field names the column)."""
+    from orchestration.lib.specs import submission_spec
+
+    spec = submission_spec(ctx.census)
+    issues: list[Issue] = []
+    for rule in rules:
+        if not rule.applies(ctx):
+            continue
+        frame = ctx.tables[rule.table]
+        if frame.empty:
+            continue
+        failing = rule.check(ctx)
+        failing = failing.reindex(frame.index, fill_value=False).fillna(False).astype(bool)
+        if not failing.any():
+            continue
+        column = spec.tables[rule.table].column(rule.fields[0]) if rule.fields else None
+        field_name = column.source_name(ctx.era) if column is not None else None
+        file = ctx.files.get(rule.table, f"{ctx.census}/{ctx.year.label}/{ctx.la_code}/{rule.table}.csv")
+        for line in frame.loc[failing, LINE]:
+            issues.append(Issue(file, int(line), field_name, rule.id, rule.message, rule.severity))
+    return issues
