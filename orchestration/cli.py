@@ -78,45 +78,106 @@ def _build(args: argparse.Namespace) -> int:
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
     from orchestration.definitions import defs
+    from orchestration.defs.partitions import year_la_range
 
     instance = DagsterInstance.get()
     quiet = {"loggers": {"console": {"config": {"log_level": "ERROR" if not args.verbose else "INFO"}}}}
     started = time.monotonic()
-    reference = defs.resolve_job_def("reference_build").execute_in_process(
-        instance=instance, run_config=quiet, raise_on_error=False
-    )
-    if not reference.success:
-        print("cssd build: loading the reference seeds failed; see the run in the Dagster UI", file=sys.stderr)
-        return 1
-    job = defs.resolve_job_def(f"{census}_build")
-    result = job.execute_in_process(
-        instance=instance,
-        run_config=quiet,
-        tags={
-            ASSET_PARTITION_RANGE_START_TAG: years[0].label,
-            ASSET_PARTITION_RANGE_END_TAG: years[-1].label,
-            "cssd/years": f"{years[0].label}:{years[-1].label}",
-        },
-        raise_on_error=False,
-    )
-    elapsed = time.monotonic() - started
-    if not result.success:
+    span = f"{years[0].label}:{years[-1].label}"
+
+    def run(job_name: str, tags: dict[str, str]) -> bool:
+        result = defs.resolve_job_def(job_name).execute_in_process(
+            instance=instance, run_config=quiet, tags={"cssd/years": span, **tags}, raise_on_error=False
+        )
+        failed_checks = [ev for ev in result.get_asset_check_evaluations() if not ev.passed]
         for event in result.all_events:
             if event.is_step_failure:
                 err = event.step_failure_data.error
                 print(f"FAILED {event.step_key}: {err.message if err else ''}", file=sys.stderr)
-        print(f"cssd build: run {result.run_id} failed after {elapsed:.0f}s", file=sys.stderr)
-        return 1
-    failed_checks = [ev for ev in result.get_asset_check_evaluations() if not ev.passed]
-    if failed_checks:
         for ev in failed_checks:
             print(f"CHECK FAILED {ev.asset_key.to_user_string()}:{ev.check_name}", file=sys.stderr)
+        ok = result.success and not failed_checks
+        if not ok:
+            print(f"cssd build: {job_name} run {result.run_id} failed; see it in the Dagster UI", file=sys.stderr)
+        return ok
+
+    if not run("reference_build", {}):
         return 1
+    first, last = year_la_range(years[0], years[-1])
+    if not run(f"{census}_ingest", {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}):
+        print(
+            "cssd build: returns failed validation; nothing was published. Their reports are under "
+            f"{settings.output_dir}/<year>/validation/{census}/",
+            file=sys.stderr,
+        )
+        return 1
+    if not run(
+        f"{census}_transform",
+        {ASSET_PARTITION_RANGE_START_TAG: years[0].label, ASSET_PARTITION_RANGE_END_TAG: years[-1].label},
+    ):
+        return 1
+    elapsed = time.monotonic() - started
     print(
-        f"built {census.upper()} {years[0].label} to {years[-1].label} ({len(years)} years) in one run "
-        f"({result.run_id}) in {elapsed:.0f}s; outputs under {settings.output_dir}"
+        f"built {census.upper()} {span} ({len(years)} years): ingestion in one run, dbt and outputs in one run, "
+        f"in {elapsed:.0f}s; outputs under {settings.output_dir}"
     )
     return 0
+
+
+def _infer_return(path, census_arg, year_arg, la_arg):
+    """Census, year and LA of a return from its path (…/<census>/<year>/<gss>/[submission.xlsx])."""
+    from pathlib import Path
+
+    from orchestration.lib.years import CollectionYear
+
+    folder = path.parent if path.is_file() else path
+    parts = folder.resolve().parts
+    la = la_arg or (parts[-1] if parts and parts[-1].upper().startswith("W") else None)
+    year = CollectionYear.parse(year_arg) if year_arg else None
+    if year is None and len(parts) >= 2:
+        try:
+            year = CollectionYear.parse(parts[-2])
+        except YearError:
+            year = None
+    census = census_arg or (parts[-3] if len(parts) >= 3 and parts[-3] in ("cla", "crcs") else "cla")
+    if year is None:
+        raise YearError(f"cannot tell the collection year from {Path(path)}: pass --year, e.g. --year 2019-20")
+    return census, year, la or "UNKNOWN"
+
+
+def _validate(args: argparse.Namespace) -> int:
+    """Check one LA's return with no warehouse and no Dagster; exit 1 if any error-severity rule fails."""
+    from collections import Counter
+    from pathlib import Path
+
+    from orchestration.lib.ingest import validate_return
+    from orchestration.lib.outputs.validation_report import report_rows, write_la_report
+
+    path = Path(args.path)
+    if not path.exists():
+        print(f"cssd validate: {path} does not exist", file=sys.stderr)
+        return 2
+    census, year, la = _infer_return(path, args.census, args.year, args.la)
+    year.era(census)
+    started = time.monotonic()
+    # Nothing is stored, so pseudonyms are not needed: a throwaway key keeps ids out of everything.
+    result = validate_return(path, census, year, la, os.urandom(32), display_prefix=str(path.name))
+    elapsed = time.monotonic() - started
+    rows = report_rows(result.issues)
+    counts = Counter(r["severity"] for r in rows)
+    print(
+        f"{census.upper()} return {year.label} ({year.era(census).name} era), {la}: "
+        f"{counts['error']} error(s), {counts['warning']} warning(s) [{elapsed:.1f}s]"
+    )
+    for r in rows[: args.limit]:
+        where = r["file"] + (f" row {r['row']}" if r["row"] else "") + (f", field {r['field']}" if r["field"] else "")
+        print(f"  {r['severity'].upper():7} {r['rule_id']:9} {where}: {r['message']}")
+    if len(rows) > args.limit:
+        print(f"  … and {len(rows) - args.limit} more (use --report-dir to write them all)")
+    if args.report_dir:
+        paths = write_la_report(Path(args.report_dir), la, f"{census.upper()} return {year.label}: {la}", result.issues)
+        print("report: " + ", ".join(str(p) for p in paths))
+    return 1 if result.errors else 0
 
 
 def _headlines(args: argparse.Namespace) -> int:
@@ -198,6 +259,15 @@ def main(argv: "list[str] | None" = None) -> int:
     build.add_argument("--years", required=True, help="FIRST:LAST, e.g. 2014-15:2017-18")
     build.add_argument("--verbose", action="store_true", help="show the run's log")
     build.set_defaults(func=_build)
+
+    val = sub.add_parser("validate", help="check one LA's return (folder or workbook) before submitting it")
+    val.add_argument("path", help="the LA folder (…/<year>/<gss>/) or its submission.xlsx")
+    val.add_argument("--year", help="collection year, if the path does not say it (e.g. 2019-20)")
+    val.add_argument("--la", help="the LA's GSS code, if the path does not say it")
+    val.add_argument("--census", choices=["cla", "crcs"], help="default: from the path, else cla")
+    val.add_argument("--report-dir", help="also write <gss>.csv and <gss>.html there")
+    val.add_argument("--limit", type=int, default=200, help="issues to print (default 200)")
+    val.set_defaults(func=_validate)
 
     head = sub.add_parser("headlines", help="Wales totals in the outputs against published figures")
     head.add_argument("--census", choices=["cla"], default="cla")

@@ -1,45 +1,47 @@
-"""Raw ingestion assets: landing files → pandera gate → pseudonyms → DuckDB schema raw."""
+"""Raw ingestion: landing files → rule pack + pandera gate → pseudonyms → DuckDB schema raw.
 
-import json
+Partitioned by collection year × LA. Each LA's return is validated on its own and gets its
+validation report; a return that passes replaces that year × LA in the raw tables, one that
+fails leaves the data already stored in place. If any LA of the run fails, the run fails with
+one message naming every bad file, row, field and rule, after the passing LAs are stored.
+"""
 
 from dagster import (
     AssetCheckResult,
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
+    AssetMaterialization,
     AssetSpec,
     BackfillPolicy,
     Failure,
     MaterializeResult,
     MetadataValue,
-    StaticPartitionsDefinition,
+    MultiPartitionKey,
+    MultiPartitionsDefinition,
     multi_asset,
 )
 
 from orchestration.defs.context import SETTINGS, WAREHOUSE_POOL
-from orchestration.defs.partitions import cla_years, years_of
+from orchestration.defs.partitions import LA_DIM, YEAR_DIM, cla_year_la, year_la_pairs
 from orchestration.defs.resources import WarehouseResource
-from orchestration.lib.ingest import prepare_year
+from orchestration.lib.ingest import validate_return
 from orchestration.lib.issues import SubmissionError
-from orchestration.lib.reference import welsh_la_codes
-from orchestration.lib.warehouse import RAW_SCHEMA, raw_table_name, replace_partition
+from orchestration.lib.outputs.validation_report import write_la_report, write_summary
+from orchestration.lib.reference import la_names
+from orchestration.lib.specs import submission_spec
+from orchestration.lib.warehouse import RAW_SCHEMA, ensure_raw_tables, raw_table_name, replace_partition
 
-CLA_RAW_TABLES = ("children", "episodes")
 
-
-def _raw_key(census: str, table: str) -> AssetKey:
+def raw_key(census: str, table: str) -> AssetKey:
     return AssetKey(f"raw_{census}_{table}")
 
 
-def _rows_check_spec(census: str, table: str) -> AssetCheckSpec:
-    return AssetCheckSpec(
-        name="rows_match_ingested_files",
-        asset=_raw_key(census, table),
-        description="Every ingested file's row count is what the raw table holds for its year and LA.",
-    )
+def validation_dir(census: str, year_label: str):
+    return SETTINGS.output_dir / year_label / "validation" / census
 
 
-def _rows_match_files(con, census: str, table: str, years: list[str]) -> tuple[bool, dict]:
+def _rows_match_files(con, census: str, table: str, years: list[str]) -> tuple[bool, str]:
     mismatches = con.execute(
         f"""
         with files as (
@@ -55,32 +57,44 @@ def _rows_match_files(con, census: str, table: str, years: list[str]) -> tuple[b
         """,
         [census, table, years, years],
     ).fetchall()
-    return not mismatches, {"mismatches": [list(map(str, m)) for m in mismatches[:20]]}
+    return not mismatches, "; ".join(f"{y} {la}: files {f}, stored {n}" for y, la, f, n in mismatches[:20]) or "none"
 
 
-def _ingest(
+def ingest_returns(
     context: AssetExecutionContext,
     warehouse: WarehouseResource,
     census: str,
-    tables: tuple[str, ...],
-    partitions_def: StaticPartitionsDefinition,
+    partitions_def: MultiPartitionsDefinition,
 ):
-    years = years_of(context.partition_key_range, partitions_def)
-    known = welsh_la_codes()
-    failures: list[str] = []
-    rows_by_year: dict[str, dict[str, dict[str, int]]] = {}
+    tables = submission_spec(census).table_names
+    pairs = year_la_pairs(context.partition_keys)
+    names = la_names()
+    stored: dict[tuple[str, str], dict[str, int]] = {}
+    failed = []
+    not_submitted = []
+    warnings = 0
     con = warehouse.connect()
     try:
-        for year in years:
-            try:
-                prepared = prepare_year(SETTINGS.landing_dir, census, year, SETTINGS.pseudonym_key, known, tables)
-            except SubmissionError as exc:
-                context.log.error(str(exc))
-                failures.append(str(exc))
+        ensure_raw_tables(con, census)
+        for year, la in pairs:
+            folder = SETTINGS.landing_dir / census / year.label / la
+            if not folder.is_dir():
+                not_submitted.append(f"{year.label} {la}")
                 continue
-            if not prepared.returns:
-                failures.append(
-                    f"{census.upper()} {year.label}: no LA returns under {SETTINGS.landing_dir / census / year.label}"
+            result = validate_return(folder, census, year, la, SETTINGS.pseudonym_key)
+            write_la_report(
+                validation_dir(census, year.label),
+                la,
+                f"{census.upper()} return {year.label}: {names.get(la, la)} ({la})",
+                result.issues,
+                names.get(la, ""),
+            )
+            warnings += len(result.warnings)
+            if not result.passed:
+                failed.append(result)
+                context.log.error(
+                    f"{census.upper()} {year.label} {la}: {len(result.errors)} error(s); "
+                    "the data already stored for this LA and year is unchanged"
                 )
                 continue
             files = [
@@ -91,48 +105,62 @@ def _ingest(
                     "table_name": f["table"],
                     "file": f["file"],
                     "sha256": f["sha256"],
-                    "row_count": f.get("rows", 0),
+                    "row_count": f["rows"],
                 }
-                for la, r in prepared.returns.items()
-                for f in r.files
+                for f in result.files
             ]
-            frames = {t: prepared.table(t) for t in tables}
-            replace_partition(con, census, year.label, prepared.returns, frames, files)
-            rows_by_year[year.label] = {
-                t: {la: len(r.tables[t]) for la, r in sorted(prepared.returns.items())} for t in tables
-            }
-            context.log.info(f"{census.upper()} {year.label}: stored {len(prepared.returns)} LA returns")
-        checks = {t: _rows_match_files(con, census, t, [y.label for y in years]) for t in tables}
+            replace_partition(con, census, year.label, [la], result.tables, files)
+            stored[(year.label, la)] = {t: len(result.tables.get(t, [])) for t in tables}
+        years = sorted({y.label for y, _ in pairs})
+        for y in years:
+            if validation_dir(census, y).is_dir():
+                write_summary(validation_dir(census, y), f"{census.upper()} {y}: validation summary for Wales", names)
+        checks = {t: _rows_match_files(con, census, t, years) for t in tables}
     finally:
         con.close()
-    if failures:
+
+    if not_submitted:
+        context.log.info(f"no return (LA folder absent): {', '.join(not_submitted)}")
+    if failed:
+        for (y, la), counts in stored.items():
+            for t in tables:
+                yield AssetMaterialization(
+                    asset_key=raw_key(census, t),
+                    partition=MultiPartitionKey({YEAR_DIM: y, LA_DIM: la}),
+                    metadata={"rows": MetadataValue.int(counts[t])},
+                )
+        issues = [i for r in failed for i in r.errors]
+        message = str(SubmissionError(issues, context=f"{census.upper()} returns"))
         raise Failure(
-            description="\n\n".join(failures),
-            metadata={"failed_years": len(failures), "stored_years": len(rows_by_year)},
-        )
-    for t in tables:
-        total_rows = sum(sum(v[t].values()) for v in rows_by_year.values())
-        las = {la for v in rows_by_year.values() for la in v[t]}
-        last = sorted(rows_by_year)[-1]
-        table_md = "| LA | rows |\n|---|---|\n" + "\n".join(
-            f"| {la} | {n} |" for la, n in sorted(rows_by_year[last][t].items())
-        )
-        ok, check_meta = checks[t]
-        yield MaterializeResult(
-            asset_key=_raw_key(census, t),
+            description=message
+            + "\nValidation reports: "
+            + ", ".join(str(validation_dir(census, r.year.label) / f"{r.la_code}.html") for r in failed),
             metadata={
-                "years": MetadataValue.text(", ".join(sorted(rows_by_year))),
-                "rows": MetadataValue.int(total_rows),
-                "las": MetadataValue.int(len(las)),
-                f"rows_by_la_{last}": MetadataValue.md(table_md),
-                "rows_by_year_and_la": MetadataValue.json({y: v[t] for y, v in sorted(rows_by_year.items())}),
+                "failed_returns": MetadataValue.int(len(failed)),
+                "stored_returns": MetadataValue.int(len(stored)),
+            },
+        )
+    last_year = max((y for y, _ in stored), default=None)
+    for t in tables:
+        by_la = "| year | LA | rows |\n|---|---|---|\n" + "\n".join(
+            f"| {y} | {la} | {c[t]} |" for (y, la), c in sorted(stored.items()) if y == last_year
+        )
+        ok, detail = checks[t]
+        yield MaterializeResult(
+            asset_key=raw_key(census, t),
+            metadata={
+                "returns_stored": MetadataValue.int(len(stored)),
+                "rows": MetadataValue.int(sum(c[t] for c in stored.values())),
+                "warnings_reported": MetadataValue.int(warnings),
+                f"rows_by_la_{last_year}": MetadataValue.md(by_la),
+                "rows_by_year_and_la": MetadataValue.json({f"{y}|{la}": c[t] for (y, la), c in sorted(stored.items())}),
             },
             check_results=[
                 AssetCheckResult(
-                    asset_key=_raw_key(census, t),
+                    asset_key=raw_key(census, t),
                     check_name="rows_match_ingested_files",
                     passed=ok,
-                    metadata={"detail": MetadataValue.text(json.dumps(check_meta))},
+                    metadata={"mismatches": MetadataValue.text(detail)},
                 )
             ],
         )
@@ -141,19 +169,26 @@ def _ingest(
 @multi_asset(
     specs=[
         AssetSpec(
-            _raw_key("cla", t),
+            raw_key("cla", t),
             group_name="raw",
             kinds={"python", "duckdb"},
-            description=f"CLA {t} of every LA return, every era in one internal schema; gated by the era's "
-            "pandera model; child ids pseudonymised; UPN and postcodes dropped.",
+            description=f"CLA {t}: every LA return in one internal schema for all eras; validated by the Welsh "
+            "rule pack and the era's pandera model; child ids pseudonymised; UPN and postcodes dropped.",
         )
-        for t in CLA_RAW_TABLES
+        for t in submission_spec("cla").table_names
     ],
-    check_specs=[_rows_check_spec("cla", t) for t in CLA_RAW_TABLES],
-    partitions_def=cla_years,
+    check_specs=[
+        AssetCheckSpec(
+            name="rows_match_ingested_files",
+            asset=raw_key("cla", t),
+            description="Every ingested file's row count is what the raw table holds for its year and LA.",
+        )
+        for t in submission_spec("cla").table_names
+    ],
+    partitions_def=cla_year_la,
     backfill_policy=BackfillPolicy.single_run(),
     pool=WAREHOUSE_POOL,
     name="raw_cla",
 )
 def raw_cla(context: AssetExecutionContext, warehouse: WarehouseResource):
-    yield from _ingest(context, warehouse, "cla", CLA_RAW_TABLES, cla_years)
+    yield from ingest_returns(context, warehouse, "cla", cla_year_la)

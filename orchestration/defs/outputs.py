@@ -77,4 +77,4 @@ def _statswales_asset(table_id: str):
     return _write
 
 
-statswales_cla1 = _statswales_asset("cla1")
+STATSWALES_CLA = [_statswales_asset(t) for t, spec in TABLES.items() if spec.census == "cla"]

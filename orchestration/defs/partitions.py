@@ -1,12 +1,19 @@
-"""Partitions: one per collection year and census, up to the latest year whose 31 March has passed."""
+"""Partitions: one per collection year and census, up to the latest year whose 31 March has passed;
+raw ingestion is partitioned by collection year × LA, so a resubmission re-runs only its LA."""
 
-from dagster import PartitionKeyRange, StaticPartitionsDefinition
+from dagster import MultiPartitionKey, MultiPartitionsDefinition, PartitionKeyRange, StaticPartitionsDefinition
 
 from orchestration.defs.context import SETTINGS
+from orchestration.lib.reference import welsh_la_codes
 from orchestration.lib.years import CollectionYear
+
+YEAR_DIM = "collection_year"
+LA_DIM = "la"
 
 cla_years = StaticPartitionsDefinition([y.label for y in SETTINGS.years("cla")])
 crcs_years = StaticPartitionsDefinition([y.label for y in SETTINGS.years("crcs")])
+local_authorities = StaticPartitionsDefinition(sorted(welsh_la_codes()))
+cla_year_la = MultiPartitionsDefinition({YEAR_DIM: cla_years, LA_DIM: local_authorities})
 
 
 def years_of(
@@ -14,6 +21,25 @@ def years_of(
 ) -> list[CollectionYear]:
     keys = partitions_def.get_partition_keys_in_range(partition_key_range)
     return [CollectionYear.parse(k) for k in keys]
+
+
+def year_la_pairs(partition_keys: list[str]) -> list[tuple[CollectionYear, str]]:
+    """Multi-partition keys ('2019-20|W06000015') -> (year, LA), in year then LA order."""
+    pairs = []
+    for key in partition_keys:
+        dims = (
+            key.keys_by_dimension
+            if isinstance(key, MultiPartitionKey)
+            else dict(zip((YEAR_DIM, LA_DIM), str(key).split("|"), strict=True))
+        )
+        pairs.append((CollectionYear.parse(dims[YEAR_DIM]), dims[LA_DIM]))
+    return sorted(pairs, key=lambda p: (p[0].start_year, p[1]))
+
+
+def year_la_range(first: CollectionYear, last: CollectionYear) -> tuple[str, str]:
+    """The multi-partition key range that covers every LA of the years first..last."""
+    las = local_authorities.get_partition_keys()
+    return f"{first.label}|{las[0]}", f"{last.label}|{las[-1]}"
 
 
 def dbt_vars_for(years: list[CollectionYear]) -> dict[str, str]:

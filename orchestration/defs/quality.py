@@ -1,38 +1,80 @@
-"""Great Expectations suites as blocking Dagster asset checks on the marts and publication models."""
+"""Great Expectations suites as blocking Dagster asset checks (staging, marts, publication).
 
+Each check queries the warehouse in DuckDB SQL (orchestration/lib/gates.py), hands the frame to
+its suite under expectations/ and fails if any expectation fails, or if the suite loads empty.
+"""
+
+from collections.abc import Callable
+
+import duckdb
+import pandas as pd
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetKey, MetadataValue, asset_check
 
 from orchestration.defs.resources import WarehouseResource
+from orchestration.lib import gates
 from orchestration.lib.expectations import run_suite
-from orchestration.lib.gates import cla1_gate_frame
 from orchestration.lib.reference import area_order
 
+FrameAndParams = Callable[[duckdb.DuckDBPyConnection], tuple[pd.DataFrame, dict]]
 
-@asset_check(
-    asset=AssetKey("pub_cla1"),
-    name="ge_pub_cla1",
-    blocking=True,
-    description="Great Expectations suite expectations/pub_cla1.json: a row for every LA and Wales in "
-    "every year, legal-status groups sum to the total, Wales total within ±20% of the previous year.",
-)
-def ge_pub_cla1(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> AssetCheckResult:
-    con = warehouse.connect(read_only=True)
-    try:
-        frame = cla1_gate_frame(con)
-    finally:
-        con.close()
-    years = frame["year"].nunique()
+
+def _cla1(con):
+    frame = gates.cla1_gate_frame(con)
     areas = area_order()
-    result = run_suite("pub_cla1", frame, {"area_codes": areas, "expected_rows": years * len(areas)})
-    if not result.success:
-        context.log.error(result.summary())
-    return AssetCheckResult(
-        passed=result.success,
-        metadata={
-            "suite": "pub_cla1",
-            "years_checked": MetadataValue.int(int(years)),
-            "expectations": MetadataValue.int(result.evaluated),
-            "failed": MetadataValue.int(len(result.failed)),
-            "summary": MetadataValue.text(result.summary()),
-        },
-    )
+    return frame, {"area_codes": areas, "expected_rows": frame["year"].nunique() * len(areas)}
+
+
+def _stg_codes(con):
+    return gates.staging_code_frame(con), gates.staging_code_parameters()
+
+
+def _stg_nulls(con):
+    return gates.staging_null_frame(con), {}
+
+
+def ge_check(suite: str, asset: str, build: FrameAndParams, description: str, blocking: bool = True):
+    @asset_check(asset=AssetKey(asset), name=f"ge_{suite}", blocking=blocking, description=description)
+    def _check(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> AssetCheckResult:
+        con = warehouse.connect(read_only=True)
+        try:
+            frame, params = build(con)
+        finally:
+            con.close()
+        result = run_suite(suite, frame, params)
+        if not result.success:
+            context.log.error(result.summary())
+        return AssetCheckResult(
+            passed=result.success,
+            metadata={
+                "suite": MetadataValue.text(f"expectations/{suite}.json"),
+                "rows_checked": MetadataValue.int(len(frame)),
+                "expectations": MetadataValue.int(result.evaluated),
+                "failed": MetadataValue.int(len(result.failed)),
+                "summary": MetadataValue.text(result.summary()),
+            },
+        )
+
+    return _check
+
+
+GE_CHECKS = [
+    ge_check(
+        "pub_cla1",
+        "pub_cla1",
+        _cla1,
+        "A row for every LA and Wales in every year, legal-status groups sum to the total, Wales total within "
+        "±20% of the previous year's.",
+    ),
+    ge_check(
+        "stg_cla_codes",
+        "stg_cla__episodes",
+        _stg_codes,
+        "Every code of every coded CLA field (children and episodes) is valid in the era of its year.",
+    ),
+    ge_check(
+        "stg_cla_nulls",
+        "stg_cla__episodes",
+        _stg_nulls,
+        "Null rate of each CLA staging column by year is within what the spec allows (0 for required fields).",
+    ),
+]

@@ -4,12 +4,18 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, BackfillPolicy
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    BackfillPolicy,
+    MultiToSingleDimensionPartitionMapping,
+    PartitionMapping,
+)
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.defs.context import WAREHOUSE_POOL
 from orchestration.defs.dbt_project import cssd_dbt_project
-from orchestration.defs.partitions import cla_years, dbt_vars_for, years_of
+from orchestration.defs.partitions import YEAR_DIM, cla_years, dbt_vars_for, years_of
 from orchestration.defs.resources import WarehouseResource, export_dbt_environment
 
 LAYERS = ("staging", "intermediate", "marts", "publication")
@@ -25,6 +31,14 @@ class CssdDbtTranslator(DagsterDbtTranslator):
         for layer in LAYERS:
             if layer in fqn:
                 return layer
+        return None
+
+    def get_partition_mapping(
+        self, dbt_resource_props: Mapping[str, Any], dbt_parent_resource_props: Mapping[str, Any]
+    ) -> PartitionMapping | None:
+        """A year's staging reads every LA partition of that year of the raw tables."""
+        if dbt_parent_resource_props.get("resource_type") == "source":
+            return MultiToSingleDimensionPartitionMapping(partition_dimension_name=YEAR_DIM)
         return None
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:

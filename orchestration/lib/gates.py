@@ -35,3 +35,92 @@ def cla1_gate_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         order by year, area_code
         """
     ).df()
+
+
+# Coded staging columns and their code lists (seed cla_<list>.csv).
+STAGING_CODED = {
+    "stg_cla__children": {"sex_code": "sex", "ethnicity": "ethnicity"},
+    "stg_cla__episodes": {
+        "reason_new_episode": "reason_new_episode",
+        "legal_status": "legal_status",
+        "category_of_need": "category_of_need",
+        "placement_type": "placement_type",
+        "reason_episode_ceased": "reason_episode_ceased",
+    },
+}
+
+# Most missing values allowed per staging column and era (1 = anything; absent = required, 0).
+NULL_CEILINGS = {
+    ("stg_cla__children", "ethnicity", "SSDA903"): 1.0,  # optional before 2016-17
+    ("stg_cla__children", "uasc", "SSDA903"): 1.0,  # not collected before 2016-17
+    ("stg_cla__episodes", "episode_end_date", None): 1.0,
+    ("stg_cla__episodes", "reason_episode_ceased", None): 1.0,
+    ("stg_cla__episodes", "ceased_group", None): 1.0,
+    ("stg_cla__episodes", "placement_la", "SSDA903"): 1.0,
+    ("stg_cla__episodes", "placement_la", None): 0.25,  # optional, but the tables of placement location need it
+    ("stg_cla__episodes", "transferred_from_la", None): 1.0,
+}
+NULL_CHECKED = {
+    "stg_cla__children": ["sex_code", "sex", "date_of_birth", "ethnicity", "uasc"],
+    "stg_cla__episodes": [
+        "episode_start_date",
+        "reason_new_episode",
+        "legal_status",
+        "legal_status_group",
+        "category_of_need",
+        "placement_type",
+        "placement_group",
+        "placement_la",
+        "episode_end_date",
+        "reason_episode_ceased",
+    ],
+}
+
+
+def staging_code_frame(con: duckdb.DuckDBPyConnection, years: "list[str] | None" = None) -> pd.DataFrame:
+    """One row per era, coded field and distinct code, with its count."""
+    parts = []
+    for model, fields in STAGING_CODED.items():
+        for column in fields:
+            parts.append(
+                f"select era, '{column}' as field, {column} as code, count(*) as n from staging.{model} "
+                f"where {column} is not null {'and year in (select unnest($years))' if years else ''} group by all"
+            )
+    sql = " union all ".join(parts)
+    return con.execute(sql, {"years": years} if years else {}).df()
+
+
+def staging_code_parameters() -> dict[str, list[str]]:
+    from orchestration.lib.codes import valid_codes
+    from orchestration.lib.years import eras_of
+
+    params = {}
+    for fields in STAGING_CODED.values():
+        for column, code_list in fields.items():
+            for era in eras_of("cla"):
+                params[f"{column}__{era.name}"] = list(valid_codes("cla", code_list, era.name))
+    return params
+
+
+def staging_null_frame(con: duckdb.DuckDBPyConnection, years: "list[str] | None" = None) -> pd.DataFrame:
+    """Null rate of each checked column by year and era, with the ceiling the spec allows."""
+    parts = []
+    for model, columns in NULL_CHECKED.items():
+        for column in columns:
+            parts.append(
+                f"select '{model}' as model, '{column}' as column_name, year, era, "
+                f"avg(case when {column} is null then 1.0 else 0.0 end) as null_rate from staging.{model} "
+                f"{'where year in (select unnest($years))' if years else ''} group by all"
+            )
+    frame = con.execute(" union all ".join(parts), {"years": years} if years else {}).df()
+
+    def ceiling(r) -> float:
+        for key in ((r.model, r.column_name, r.era), (r.model, r.column_name, None)):
+            if key in NULL_CEILINGS:
+                return NULL_CEILINGS[key]
+        return 0.0
+
+    frame["max_null_rate"] = [ceiling(r) for r in frame.itertuples()] if len(frame) else []
+    frame["null_rate"] = frame["null_rate"].astype("float64")
+    frame["max_null_rate"] = frame["max_null_rate"].astype("float64")
+    return frame

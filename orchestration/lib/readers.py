@@ -9,6 +9,7 @@ import csv
 import hashlib
 import io
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -98,8 +99,53 @@ def _header_issues(
     return issues, {h: expected[h] for h in got if h in expected}
 
 
-def read_csv_table(path: Path, display: str, spec: TableSpec, census: str, year: CollectionYear) -> LoadedTable:
+def _table_from_rows(
+    rows: list[list[str]],
+    lines: list[int],
+    display: str,
+    digest: str,
+    spec: TableSpec,
+    census: str,
+    year: CollectionYear,
+) -> LoadedTable:
+    """Header + body rows (text) -> a LoadedTable, with header and ragged-row issues."""
     era = year.era(census).name
+    while rows and not any((cell or "").strip() for cell in rows[-1]):
+        rows.pop()  # trailing blank lines
+        lines.pop()
+    if not rows:
+        return LoadedTable(
+            spec.name, display, digest, None, [Issue(display, None, None, "file.empty", "the file is empty")]
+        )
+    header, body, body_lines = rows[0], rows[1:], lines[1:]
+    issues, mapping = _header_issues(header, spec, census, era, year, display)
+    width = len(header)
+    for r, line in zip(body, body_lines, strict=True):
+        if len(r) != width and any((cell or "").strip() for cell in r):
+            issues.append(
+                Issue(
+                    display,
+                    line,
+                    None,
+                    "file.ragged_row",
+                    f"the row has {len(r)} fields but the header has {width}: the file may be truncated "
+                    "or a value may hold an unquoted comma",
+                )
+            )
+    if issues:
+        return LoadedTable(spec.name, display, digest, None, issues)
+    keep = [i for i, r in enumerate(body) if any((cell or "").strip() for cell in r)]
+    norm = [_normalise(h) for h in header]
+    frame = pd.DataFrame([body[i] for i in keep], columns=norm, dtype="str")
+    frame = frame.rename(columns=mapping)[[c.name for c in spec.columns_for(era)]]
+    for c in frame.columns:
+        col = frame[c].str.strip()
+        frame[c] = col.where(col != "", None)
+    frame[LINE_COLUMN] = [body_lines[i] for i in keep]
+    return LoadedTable(spec.name, display, digest, frame, [])
+
+
+def read_csv_table(path: Path, display: str, spec: TableSpec, census: str, year: CollectionYear) -> LoadedTable:
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     if not data.strip():
@@ -116,52 +162,167 @@ def read_csv_table(path: Path, display: str, spec: TableSpec, census: str, year:
         )
     text, _encoding = decode(data)
     rows = list(csv.reader(io.StringIO(text, newline="")))
-    while rows and not any(cell.strip() for cell in rows[-1]):
-        rows.pop()  # trailing blank lines
-    if not rows:
-        return LoadedTable(
-            spec.name, display, digest, None, [Issue(display, None, None, "file.empty", "the file is empty")]
+    return _table_from_rows(rows, list(range(1, len(rows) + 1)), display, digest, spec, census, year)
+
+
+def _cell_text(value: object, date_format: str) -> str:
+    """A workbook cell as the text a CSV of the same era would hold (real dates in the era's format)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.strftime(date_format)
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    if isinstance(value, int | float):
+        if float(value).is_integer():
+            return str(int(value))
+        return repr(value)
+    return str(value)
+
+
+def read_workbook(
+    path: Path, display_prefix: str, census: str, year: CollectionYear, tables: tuple[str, ...]
+) -> dict[str, LoadedTable]:
+    """One workbook, one sheet per table named after it (case-insensitive)."""
+    from openpyxl import load_workbook
+
+    spec = submission_spec(census)
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    display = f"{display_prefix}/{path.name}"
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=False, data_only=True)
+    except Exception:  # noqa: BLE001 - any unreadable workbook is the same problem for the LA
+        issue = Issue(
+            display,
+            None,
+            None,
+            "file.unreadable_workbook",
+            "the workbook cannot be opened: save it again as an Excel .xlsx workbook",
         )
-    header, body = rows[0], rows[1:]
-    issues, mapping = _header_issues(header, spec, census, era, year, display)
-    width = len(header)
-    for i, r in enumerate(body):
-        if len(r) != width and any(cell.strip() for cell in r):
+        return {t: LoadedTable(t, display, digest, None, [issue]) for t in tables}
+    sheets = {ws.title.strip().lower(): ws for ws in wb.worksheets}
+    fmt = year.era(census).strptime_format
+    out: dict[str, LoadedTable] = {}
+    for table in tables:
+        where = f"{display} [sheet {table}]"
+        ws = sheets.get(table)
+        if ws is None:
+            out[table] = LoadedTable(
+                table,
+                where,
+                digest,
+                None,
+                [
+                    Issue(
+                        where,
+                        None,
+                        None,
+                        "file.missing_sheet",
+                        f"the workbook has no sheet named {table!r}; sheets found: "
+                        f"{', '.join(w.title for w in wb.worksheets)}",
+                    )
+                ],
+            )
+            continue
+        issues = []
+        if ws.sheet_state != "visible":
             issues.append(
                 Issue(
-                    display,
-                    i + 2,
+                    where,
                     None,
-                    "file.ragged_row",
-                    f"the row has {len(r)} fields but the header has {width}: the file may be truncated "
-                    "or a value may hold an unquoted comma",
+                    None,
+                    "file.hidden_sheet",
+                    f"the {table} sheet is hidden: unhide it, or remove it if it is not the return",
                 )
             )
-    if issues:
-        return LoadedTable(spec.name, display, digest, None, issues)
-    lines = [i + 2 for i, r in enumerate(body) if any(cell.strip() for cell in r)]
-    body = [r for r in body if any(cell.strip() for cell in r)]
-    norm = [_normalise(h) for h in header]
-    frame = pd.DataFrame(body, columns=norm, dtype="str")
-    frame = frame.rename(columns=mapping)[[c.name for c in spec.columns_for(era)]]
-    for c in frame.columns:
-        s = frame[c].str.strip()
-        frame[c] = s.where(s != "", None)
-    frame[LINE_COLUMN] = lines
-    return LoadedTable(spec.name, display, digest, frame, [])
+        if ws.merged_cells.ranges:
+            first = sorted(str(r) for r in ws.merged_cells.ranges)[0]
+            issues.append(
+                Issue(
+                    where,
+                    None,
+                    None,
+                    "file.merged_cells",
+                    f"the sheet has merged cells (e.g. {first}): unmerge them so each value has its own cell",
+                )
+            )
+        if issues:
+            out[table] = LoadedTable(table, where, digest, None, issues)
+            continue
+        rows = [[_cell_text(v, fmt) for v in row] for row in ws.iter_rows(values_only=True)]
+        width = max((len(r) for r in rows), default=0)
+        header_width = len(rows[0]) if rows else 0
+        while header_width and rows and not (rows[0][header_width - 1] or "").strip():
+            header_width -= 1  # trailing empty header cells
+        rows = [r[: max(header_width, _last_filled(r))] for r in rows] if width else rows
+        out[table] = _table_from_rows(
+            rows, list(range(1, len(rows) + 1)), where, digest, spec.tables[table], census, year
+        )
+    return out
+
+
+def _last_filled(row: list[str]) -> int:
+    for i in range(len(row), 0, -1):
+        if (row[i - 1] or "").strip():
+            return i
+    return 0
+
+
+WORKBOOK_NAME = "submission.xlsx"
+
+
+def return_files(folder: Path) -> list[Path]:
+    """The files of an LA return folder that cssd reads (CSVs and workbooks)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in (".csv", ".xlsx"))
 
 
 def read_la_return(
     landing_dir: Path, census: str, year: CollectionYear, la_code: str, tables: "tuple[str, ...] | None" = None
 ) -> dict[str, LoadedTable]:
-    """Read the tables of one LA folder, ``<landing>/<census>/<year>/<gss>/<table>.csv``."""
-    spec = submission_spec(census)
+    """Read the tables of one LA folder: ``<table>.csv`` files, or one workbook with a sheet per table."""
     folder = landing_dir / census / year.label / la_code
+    return read_return_folder(folder, f"{census}/{year.label}/{la_code}", census, year, tables)
+
+
+def read_return_folder(
+    folder: Path, display_prefix: str, census: str, year: CollectionYear, tables: "tuple[str, ...] | None" = None
+) -> dict[str, LoadedTable]:
+    spec = submission_spec(census)
+    tables = tables or spec.table_names
+    if folder.is_file() and folder.suffix.lower() == ".xlsx":
+        return read_workbook(folder, display_prefix, census, year, tables)
+    files = return_files(folder)
+    workbooks = [p for p in files if p.suffix.lower() == ".xlsx"]
+    csvs = [p for p in files if p.suffix.lower() == ".csv"]
+    if workbooks and csvs:
+        issue = Issue(
+            display_prefix,
+            None,
+            None,
+            "file.mixed_formats",
+            "the folder holds both CSV files and a workbook: send one or the other, not both",
+        )
+        return {t: LoadedTable(t, display_prefix, "", None, [issue]) for t in tables}
+    if len(workbooks) > 1:
+        issue = Issue(
+            display_prefix,
+            None,
+            None,
+            "file.several_workbooks",
+            f"the folder holds {len(workbooks)} workbooks: send one, named {WORKBOOK_NAME}",
+        )
+        return {t: LoadedTable(t, display_prefix, "", None, [issue]) for t in tables}
+    if workbooks:
+        return read_workbook(workbooks[0], display_prefix, census, year, tables)
+    by_name = {p.stem.strip().lower(): p for p in csvs}
     out: dict[str, LoadedTable] = {}
-    for table in tables or spec.table_names:
-        path = folder / f"{table}.csv"
-        display = f"{census}/{year.label}/{la_code}/{table}.csv"
-        if not path.exists():
+    for table in tables:
+        display = f"{display_prefix}/{table}.csv"
+        path = by_name.get(table)
+        if path is None:
             out[table] = LoadedTable(
                 table,
                 display,
@@ -170,7 +331,7 @@ def read_la_return(
                 [Issue(display, None, None, "file.missing", f"the {table} file is missing from the return")],
             )
             continue
-        out[table] = read_csv_table(path, display, spec.tables[table], census, year)
+        out[table] = read_csv_table(path, f"{display_prefix}/{path.name}", spec.tables[table], census, year)
     return out
 
 

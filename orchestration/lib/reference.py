@@ -18,6 +18,10 @@ def welsh_la_codes() -> set[str]:
     return {r["gss_code"] for r in local_authorities() if r["gss_code"] != WALES}
 
 
+def la_names() -> dict[str, str]:
+    return {r["gss_code"]: r["name_en"] for r in local_authorities()}
+
+
 def area_order() -> list[str]:
     """Wales first, then the LAs in StatsWales order."""
     las = sorted((r for r in local_authorities() if r["gss_code"] != WALES), key=lambda r: int(r["ons_order"]))

@@ -32,7 +32,8 @@ def _graph(defs) -> dict:
 
 
 def test_definitions_load_with_jobs_and_resources(defs):
-    assert defs.resolve_job_def("cla_build") is not None
+    assert defs.resolve_job_def("cla_ingest") is not None
+    assert defs.resolve_job_def("cla_transform") is not None
     assert defs.resolve_job_def("reference_build") is not None
     assert {"warehouse", "dbt"} <= set(defs.resources)
 
@@ -61,10 +62,11 @@ def test_every_asset_has_a_check(defs):
 
 
 def test_mart_gate_is_a_blocking_great_expectations_check(defs):
-    from orchestration.defs.quality import ge_pub_cla1
+    from orchestration.defs.quality import GE_CHECKS
 
-    spec = next(iter(ge_pub_cla1.check_specs))
-    assert spec.blocking and spec.asset_key.to_user_string() == "pub_cla1"
+    specs = {s.name: s for c in GE_CHECKS for s in c.check_specs}
+    assert specs["ge_pub_cla1"].blocking and specs["ge_pub_cla1"].asset_key.to_user_string() == "pub_cla1"
+    assert specs["ge_stg_cla_codes"].blocking and specs["ge_stg_cla_nulls"].blocking
 
 
 def test_warehouse_writers_share_one_pool_and_backfill_in_one_run(defs):

@@ -46,9 +46,16 @@ class Rule:
     eras: tuple[str, ...] | None  # None = every era of the census
     check: Callable[[RuleContext], pd.Series]
     description: str = ""
+    # True: the check marks rows of last year's return (ctx.previous[table]) and the issues point
+    # at last year's file, e.g. a child open on 31 March last year who is missing this year.
+    previous: bool = False
 
     def applies(self, ctx: RuleContext) -> bool:
-        return (self.eras is None or ctx.era in self.eras) and self.table in ctx.tables
+        if not (self.eras is None or ctx.era in self.eras):
+            return False
+        if self.previous:
+            return ctx.previous is not None and ctx.previous.get(self.table) is not None
+        return self.table in ctx.tables
 
 
 def run_rules(ctx: RuleContext, rules: "list[Rule] | tuple[Rule, ...]") -> list[Issue]:
@@ -60,16 +67,19 @@ def run_rules(ctx: RuleContext, rules: "list[Rule] | tuple[Rule, ...]") -> list[
     for rule in rules:
         if not rule.applies(ctx):
             continue
-        frame = ctx.tables[rule.table]
-        if frame.empty:
+        frame = ctx.previous[rule.table] if rule.previous else ctx.tables[rule.table]
+        if frame is None or frame.empty:
             continue
         failing = rule.check(ctx)
         failing = failing.reindex(frame.index, fill_value=False).fillna(False).astype(bool)
         if not failing.any():
             continue
+        year = ctx.year.previous() if rule.previous else ctx.year
+        era = year.era(ctx.census).name
         column = spec.tables[rule.table].column(rule.fields[0]) if rule.fields else None
-        field_name = column.source_name(ctx.era) if column is not None else None
-        file = ctx.files.get(rule.table, f"{ctx.census}/{ctx.year.label}/{ctx.la_code}/{rule.table}.csv")
+        field_name = column.source_name(era) if column is not None else None
+        default_file = f"{ctx.census}/{year.label}/{ctx.la_code}/{rule.table}.csv"
+        file = default_file if rule.previous else ctx.files.get(rule.table, default_file)
         for line in frame.loc[failing, LINE]:
             issues.append(Issue(file, int(line), field_name, rule.id, rule.message, rule.severity))
     return issues

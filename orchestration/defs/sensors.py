@@ -1,0 +1,68 @@
+"""Sensors: a new or changed LA return in the landing folder launches its raw partition."""
+
+import hashlib
+import json
+
+from dagster import (
+    DefaultSensorStatus,
+    MultiPartitionKey,
+    RunRequest,
+    SensorEvaluationContext,
+    SkipReason,
+    sensor,
+)
+
+from orchestration.defs.context import SETTINGS
+from orchestration.defs.jobs import cla_ingest
+from orchestration.defs.partitions import LA_DIM, YEAR_DIM, cla_years, local_authorities
+from orchestration.lib.readers import return_files, sha256_of
+
+
+def return_digest(files) -> str:
+    """One hash per LA return: the names and content hashes of its files."""
+    h = hashlib.sha256()
+    for p in files:
+        h.update(f"{p.name}:{sha256_of(p)}\n".encode())
+    return h.hexdigest()
+
+
+def landing_digests(census: str, years: list[str], las: list[str]) -> dict[str, str]:
+    out = {}
+    root = SETTINGS.landing_dir / census
+    for year in years:
+        for la in las:
+            files = return_files(root / year / la)
+            if files:
+                out[f"{year}|{la}"] = return_digest(files)
+    return out
+
+
+def changed_partitions(current: dict[str, str], seen: dict[str, str]) -> list[str]:
+    return sorted(k for k, digest in current.items() if seen.get(k) != digest)
+
+
+@sensor(
+    job=cla_ingest,
+    minimum_interval_seconds=60,
+    default_status=DefaultSensorStatus.STOPPED,
+    description="Launches the raw partition (year × LA) of any new or changed CLA return, by content hash. "
+    "On its first tick it records what is there and launches nothing; turn it on after the first build.",
+)
+def cla_landing_sensor(context: SensorEvaluationContext):
+    current = landing_digests("cla", cla_years.get_partition_keys(), local_authorities.get_partition_keys())
+    if context.cursor is None:
+        context.update_cursor(json.dumps(current))
+        return SkipReason(f"recorded {len(current)} returns already in the landing folder")
+    seen = json.loads(context.cursor)
+    changed = changed_partitions(current, seen)
+    context.update_cursor(json.dumps(current))
+    if not changed:
+        return SkipReason("no new or changed returns")
+    return [
+        RunRequest(
+            run_key=f"{key}:{current[key][:16]}",
+            partition_key=MultiPartitionKey(dict(zip((YEAR_DIM, LA_DIM), key.split("|"), strict=True))),
+            tags={"cssd/trigger": "landing_sensor"},
+        )
+        for key in changed
+    ]
