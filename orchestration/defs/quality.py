@@ -8,7 +8,14 @@ from collections.abc import Callable
 
 import duckdb
 import pandas as pd
-from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetKey, MetadataValue, asset_check
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetKey,
+    MetadataValue,
+    asset_check,
+)
 
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib import gates
@@ -32,7 +39,12 @@ def _stg_nulls(con):
     return gates.staging_null_frame(con), {}
 
 
+def _flows(con):
+    return gates.cla_flow_frame(con), {}
+
+
 def ge_check(suite: str, asset: str, build: FrameAndParams, description: str, blocking: bool = True):
+    """A blocking check fails the run (ERROR); a non-blocking one only warns (WARN)."""
     @asset_check(asset=AssetKey(asset), name=f"ge_{suite}", blocking=blocking, description=description)
     def _check(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> AssetCheckResult:
         con = warehouse.connect(read_only=True)
@@ -45,6 +57,7 @@ def ge_check(suite: str, asset: str, build: FrameAndParams, description: str, bl
             context.log.error(result.summary())
         return AssetCheckResult(
             passed=result.success,
+            severity=AssetCheckSeverity.ERROR if blocking else AssetCheckSeverity.WARN,
             metadata={
                 "suite": MetadataValue.text(f"expectations/{suite}.json"),
                 "rows_checked": MetadataValue.int(len(frame)),
@@ -76,5 +89,15 @@ GE_CHECKS = [
         "stg_cla__episodes",
         _stg_nulls,
         "Null rate of each CLA staging column by year is within what the spec allows (0 for required fields).",
+    ),
+    ge_check(
+        "fct_cla_flows", "fct_cla_looked_after_at_census", _flows,
+        "Flow identity by LA and for Wales: stock last year + starts − ceases = stock now, within 2.5% of the "
+        "stock for an LA and 0.5% for Wales (measured on the demo data: at most 1.26% and 0.10%).",
+    ),
+    ge_check(
+        "fct_cla_year_on_year", "fct_cla_looked_after_at_census", _flows,
+        "Each LA's and Wales's count looked after at 31 March is within 0.7–1.3 times last year's (warns).",
+        blocking=False,
     ),
 ]

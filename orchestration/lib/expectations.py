@@ -5,6 +5,7 @@ and hands GX a frame. A suite that loads empty, or lacks an expectation type its
 says it must have, fails the gate: a check that cannot fail is no check.
 """
 
+import itertools
 import json
 import logging
 import os
