@@ -31,9 +31,7 @@ $(VENV)/.synced: pyproject.toml uv.lock
 install: $(VENV)/.synced
 
 demo: install
-	$(BIN)/cssd generate --census cla --years all --seed 1
-	$(BIN)/cssd build --census cla --years all
-	$(BIN)/cssd headlines --census cla
+	$(BIN)/cssd demo --seed 1
 
 test: install
 	$(BIN)/python -m pytest

@@ -94,22 +94,57 @@ def bench(scale: float, years: str) -> dict:
         }
 
 
+def bench_validate(scale: float, la: str = "W06000015", year: str = "2025-26") -> dict:
+    """Time `cssd validate` on one LA's return (the LA officer's check) at a given scale."""
+    from orchestration.lib.synthetic import generate_cla
+    from orchestration.lib.years import CollectionYear
+
+    with tempfile.TemporaryDirectory(prefix="cssd-validate-") as tmp:
+        landing = Path(tmp) / "landing"
+        generate_cla(landing, [CollectionYear.parse(year)], seed=1, scale=scale, la_codes=[la])
+        folder = landing / "cla" / year / la
+        episodes = sum(1 for _ in (folder / "episodes.csv").open()) - 1
+        env = {**os.environ, "DO_NOT_TRACK": "1"}
+        started = time.monotonic()
+        done = subprocess.run(
+            [str(CSSD), "validate", str(folder), "--limit", "5"], env=env, capture_output=True, text=True, cwd=REPO
+        )
+        elapsed = time.monotonic() - started
+        return {
+            "scale": scale,
+            "la": la,
+            "year": year,
+            "episodes": episodes,
+            "validate_s": round(elapsed, 1),
+            "exit_code": done.returncode,
+            "summary": done.stdout.splitlines()[0] if done.stdout else done.stderr,
+        }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scales", default="0.25,1")
     parser.add_argument("--years", default="2016-17:2025-26", help="LAC/CLA-era years (ISO dates)")
+    parser.add_argument("--validate-scales", default="1,40", help="one LA's return: Wales size, England size")
     args = parser.parse_args()
-    results = [bench(float(s), args.years) for s in args.scales.split(",")]
+    validations = [bench_validate(float(s)) for s in args.validate_scales.split(",") if s]
+    print(f"{'validate scale':>14} {'episodes':>9} {'seconds':>8} exit")
+    for v in validations:
+        print(f"{v['scale']:>14} {v['episodes']:>9} {v['validate_s']:>8} {v['exit_code']}  {v['summary']}")
+    results = [bench(float(s), args.years) for s in args.scales.split(",") if s]
     out = REPO / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    (out / f"{time.strftime('%Y%m%dT%H%M%S')}.json").write_text(json.dumps(results, indent=1))
+    (out / f"{time.strftime('%Y%m%dT%H%M%S')}.json").write_text(
+        json.dumps({"pipeline": results, "validate": validations}, indent=1)
+    )
     print(f"{'scale':>5} {'episodes':>9} {'pipeline s':>10} {'plain s':>8} {'ratio':>7} {'peak MiB':>8} agree")
     for r in results:
         print(
             f"{r['scale']:>5} {r['episodes']:>9} {r['pipeline_s']:>10} {r['plain_duckdb_s']:>8} "
             f"{r['ratio_pipeline_to_plain']:>7} {r['pipeline_peak_rss_mib']:>8} {r['totals_agree']}"
         )
-    return 0 if all(r["totals_agree"] for r in results) else 1
+    ok = all(r["totals_agree"] for r in results) and all(v["exit_code"] in (0, 1) for v in validations)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -39,14 +39,44 @@ def _generate(args: argparse.Namespace) -> int:
         for y in years:
             y.era(census)  # a clear error for a year before the series starts
         started = time.monotonic()
-        summary = generate_cla(settings.landing_dir, years, seed=args.seed, scale=args.scale)
-        print(
-            f"generated synthetic {census.upper()} returns for {len(years)} year(s) under "
-            f"{settings.landing_dir / census} in {time.monotonic() - started:.1f}s"
-        )
-        if args.verbose:
-            print(summary)
+        las = args.las.split(",") if args.las else None
+        if not args.faults_only:
+            summary = generate_cla(settings.landing_dir, years, seed=args.seed, scale=args.scale, la_codes=las)
+            print(
+                f"generated synthetic {census.upper()} returns for {len(years)} year(s) under "
+                f"{settings.landing_dir / census} in {time.monotonic() - started:.1f}s"
+            )
+            if args.verbose:
+                print(summary)
+        if args.faults:
+            for line in _inject(settings.landing_dir, census, years[-1], args.faults, args.seed):
+                print(line)
     return 0
+
+
+def parse_faults(spec: str) -> dict[str, list[str]]:
+    """'default' or 'W06000015:CLA-012,CLA-020;W06000011:CLA-030' -> {la: [rule ids]}."""
+    from orchestration.lib.synthetic.faults import DEFAULT_DEMO_FAULTS
+
+    if spec.strip().lower() == "default":
+        return {la: list(rules) for la, rules in DEFAULT_DEMO_FAULTS.items()}
+    out: dict[str, list[str]] = {}
+    for part in filter(None, (p.strip() for p in spec.split(";"))):
+        la, _, rules = part.partition(":")
+        if not la.startswith("W06") or not rules:
+            raise ValueError(f"--faults {spec!r}: write LA:RULE[,RULE...][;LA:RULE...] or 'default'")
+        out.setdefault(la.strip(), []).extend(r.strip() for r in rules.split(",") if r.strip())
+    return out
+
+
+def _inject(landing_dir, census: str, year, spec: str, seed: int) -> list[str]:
+    from orchestration.lib.synthetic.faults import inject_faults
+
+    lines = []
+    for la, rules in parse_faults(spec).items():
+        for desc in inject_faults(landing_dir, census, year, la, rules, seed):
+            lines.append(f"fault injected: {census.upper()} {year.label} {la}: {desc}")
+    return lines
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -180,6 +210,72 @@ def _validate(args: argparse.Namespace) -> int:
     return 1 if result.errors else 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    """The demo: all of Wales, every year, then a faulty resubmission that the gates stop."""
+    import csv
+    from collections import Counter
+
+    from orchestration.settings import load_settings
+
+    settings = load_settings()
+    latest = settings.latest_year
+    steps = [
+        (
+            "generate synthetic returns for all 22 LAs, every year",
+            argparse.Namespace(
+                census="cla",
+                years="all",
+                seed=args.seed,
+                scale=1.0,
+                las=None,
+                faults=None,
+                faults_only=False,
+                verbose=False,
+            ),
+            _generate,
+        ),
+        ("build every year", argparse.Namespace(census="cla", years="all", verbose=False), _build),
+    ]
+    for title, ns, fn in steps:
+        print(f"== cssd demo: {title}", flush=True)
+        if fn(ns) != 0:
+            print(f"cssd demo: '{title}' failed", file=sys.stderr)
+            return 1
+    faults = parse_faults("default")
+    print(
+        f"== cssd demo: {len(faults)} LAs resubmit {latest.label} with faults: "
+        + "; ".join(f"{la}: {', '.join(r)}" for la, r in faults.items()),
+        flush=True,
+    )
+    for line in _inject(settings.landing_dir, "cla", latest, "default", args.seed):
+        print("   " + line)
+    rebuilt = _build(argparse.Namespace(census="cla", years=latest.label, verbose=False))
+    report_dir = settings.output_dir / latest.label / "validation" / "cla"
+    failed = []
+    for la in sorted(faults):
+        with (report_dir / f"{la}.csv").open(encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+        errors = Counter(r["rule_id"] for r in rows if r["severity"] == "error")
+        warnings = Counter(r["rule_id"] for r in rows if r["severity"] == "warning")
+        if errors:
+            failed.append(la)
+        print(
+            f"   {la}: {sum(errors.values())} error(s) {dict(errors)}, {sum(warnings.values())} warning(s) "
+            f"{dict(warnings)} -> {report_dir / (la + '.html')}"
+        )
+    if failed and rebuilt == 0:
+        print("cssd demo: the faulty resubmissions were accepted: a gate is broken", file=sys.stderr)
+        return 1
+    if failed:
+        print(
+            f"== cssd demo: as expected, {len(failed)} resubmission(s) failed validation and were not stored; "
+            f"the data from their earlier good returns stays in place and {latest.label} stays published "
+            "from it. Wales summary: " + str(report_dir / "summary.html")
+        )
+    print("== cssd demo: Wales totals against published figures", flush=True)
+    return _headlines(argparse.Namespace(census="cla"))
+
+
 def _headlines(args: argparse.Namespace) -> int:
     """Wales totals in the written CLA1 files against the latest published figures."""
     import csv
@@ -252,6 +348,12 @@ def main(argv: "list[str] | None" = None) -> int:
     gen.add_argument("--seed", type=int, default=1)
     gen.add_argument("--scale", type=float, default=1.0, help="volume multiplier (1 = all of Wales)")
     gen.add_argument("--verbose", action="store_true")
+    gen.add_argument("--las", help="comma-separated GSS codes (default: all 22 LAs)")
+    gen.add_argument(
+        "--faults",
+        help="inject rule violations into the last year: 'default' (the demo's) or LA:RULE[,RULE][;LA:RULE…]",
+    )
+    gen.add_argument("--faults-only", action="store_true", help="inject faults into existing files; generate nothing")
     gen.set_defaults(func=_generate)
 
     build = sub.add_parser("build", help="materialise everything for a range of years in one run")
@@ -272,6 +374,10 @@ def main(argv: "list[str] | None" = None) -> int:
     head = sub.add_parser("headlines", help="Wales totals in the outputs against published figures")
     head.add_argument("--census", choices=["cla"], default="cla")
     head.set_defaults(func=_headlines)
+
+    demo = sub.add_parser("demo", help="make demo: generate, build every year, then a faulty resubmission")
+    demo.add_argument("--seed", type=int, default=1)
+    demo.set_defaults(func=_demo)
 
     dev = sub.add_parser("dev", help="run the Dagster UI (dagster dev)")
     dev.add_argument("--host", default="127.0.0.1")

@@ -12,7 +12,7 @@ from orchestration.lib.years import CollectionYear
 from tests.conftest import TEST_KEY
 
 Y1617 = CollectionYear.parse("2016-17")
-TABLES = ("children", "episodes")
+TABLES = ("children", "episodes", "adoptions", "care_leavers")
 
 
 def test_good_year_is_gated_pseudonymised_and_stripped_of_upn_and_postcode(small_landing):
@@ -38,9 +38,8 @@ def test_every_bad_file_row_field_and_rule_in_one_error(small_landing):
         prepare_year(landing, "cla", Y1617, TEST_KEY, welsh_la_codes(), TABLES)
     msg = str(exc.value)
     assert "cla/2016-17/W06000015/episodes.csv row 2, field legal_status" in msg
-    assert "'Z9' is not a valid legal status code in 2016-17 (LAC era)" in msg
-    assert "[format.code]" in msg
-    assert "cla/2016-17/W06000001/children.csv row 3, field date_of_birth" in msg and "[format.date]" in msg
+    assert "legal status is not a recognised code" in msg and "[CLA-027]" in msg
+    assert "cla/2016-17/W06000001/children.csv row 3, field date_of_birth" in msg and "[CLA-009]" in msg
     assert "01/01/2005" not in msg  # a date of birth is personal data
     assert "2 error(s) in 2 file(s)" in msg
 
@@ -54,7 +53,8 @@ def test_episode_of_unknown_child_and_dates_after_census(small_landing):
     with pytest.raises(SubmissionError) as exc:
         prepare_year(landing, "cla", Y1617, TEST_KEY, welsh_la_codes(), TABLES)
     msg = str(exc.value)
-    assert "row 12, field episode_start_date: the date is after the census date 31/03/2017" in msg
+    assert "row 12, field episode_start_date: The episode starts after the census date" in msg
+    assert "row 11, field child_id: The episode's child is not in the children file" in msg
     assert "C999" not in msg
 
 
