@@ -1,0 +1,50 @@
+"""A bad return from one LA: one readable error naming it; the other 21 LAs' data is stored."""
+
+import duckdb
+import pytest
+
+from orchestration.lib.synthetic import generate_cla
+from orchestration.lib.years import CollectionYear
+from tests.integration.helpers import run_cssd
+
+pytestmark = pytest.mark.integration
+
+YEAR = CollectionYear.parse("2023-24")
+BAD = "W06000022"
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    data = tmp_path_factory.mktemp("onebad") / "data"
+    generate_cla(data / "landing", [YEAR], seed=3, scale=0.1)
+    episodes = data / "landing" / "cla" / YEAR.label / BAD / "episodes.csv"
+    lines = episodes.read_text(encoding="utf-8").splitlines(keepends=True)
+    fields = lines[1].split(",")
+    fields[3] = "ZZ"  # legal_status: not a code in any era
+    lines[1] = ",".join(fields)
+    episodes.write_text("".join(lines), encoding="utf-8")
+    return data
+
+
+def test_one_bad_la_fails_the_build_with_one_readable_error(data):
+    result = run_cssd(["build", "--census", "cla", "--years", YEAR.label], data)
+    assert result.returncode == 1
+    err = result.stderr
+    assert f"cla/{YEAR.label}/{BAD}/episodes.csv row 2, field legal_status" in err
+    assert "legal status is not a recognised code" in err
+    assert "1 error(s) in 1 file(s)" in err
+    other_las = [la for la in ("W06000001", "W06000015") if la in err]
+    assert other_las == []
+
+    con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
+    stored = {r[0] for r in con.execute(
+        "select distinct la_code from raw.cla_episodes where year = ?", [YEAR.label]).fetchall()}
+    con.close()
+    assert len(stored) == 21 and BAD not in stored
+
+    reports = data / "output" / YEAR.label / "validation" / "cla"
+    assert len(list(reports.glob("W06*.csv"))) == 22 and len(list(reports.glob("W06*.html"))) == 22
+    bad_report = (reports / f"{BAD}.csv").read_text()
+    assert "CLA-027" in bad_report and ",error," in bad_report
+    summary = (reports / "summary.csv").read_text()
+    assert BAD in summary and "CLA-027" in summary
