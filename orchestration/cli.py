@@ -328,7 +328,9 @@ def _dev(args: argparse.Namespace) -> int:
     settings = load_settings()
     ensure_manifest()
     home = ensure_dagster_home(settings.dagster_home)
-    env = {**os.environ, "DAGSTER_HOME": str(home), "DO_NOT_TRACK": "1"}
+    bin_dir = os.path.dirname(sys.executable)  # dagster-dbt looks for `dbt` on PATH under dagster dev
+    env = {**os.environ, "DAGSTER_HOME": str(home), "DO_NOT_TRACK": "1",
+           "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
     dagster = os.path.join(os.path.dirname(sys.executable), "dagster")
     cmd = [dagster, "dev", "-h", args.host, "-p", str(args.port), "-w", str(REPO_ROOT / "workspace.yaml")]
     print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={home})")
