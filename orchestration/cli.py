@@ -104,7 +104,7 @@ def _build(args: argparse.Namespace) -> int:
     ensure_manifest()
     os.environ["DAGSTER_HOME"] = str(ensure_dagster_home(settings.dagster_home))
 
-    from dagster import DagsterInstance
+    from dagster import AssetCheckSeverity, DagsterInstance
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
     from orchestration.definitions import defs
@@ -119,7 +119,13 @@ def _build(args: argparse.Namespace) -> int:
         result = defs.resolve_job_def(job_name).execute_in_process(
             instance=instance, run_config=quiet, tags={"cssd/years": span, **tags}, raise_on_error=False
         )
-        failed_checks = [ev for ev in result.get_asset_check_evaluations() if not ev.passed]
+        failed_checks = [
+            ev for ev in result.get_asset_check_evaluations()
+            if not ev.passed and ev.severity == AssetCheckSeverity.ERROR
+        ]
+        for ev in result.get_asset_check_evaluations():
+            if not ev.passed and ev.severity != AssetCheckSeverity.ERROR:
+                print(f"WARNING check {ev.asset_key.to_user_string()}:{ev.check_name} did not pass", file=sys.stderr)
         for event in result.all_events:
             if event.is_step_failure:
                 err = event.step_failure_data.error

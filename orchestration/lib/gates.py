@@ -140,17 +140,16 @@ def cla_flow_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         f"""
         with stock as (
             select year, la_code, count(*) as n from marts.fct_cla_looked_after_at_census group by all
-        ), periods as (
-            select year, la_code, child_pid, period_seq,
-                   bool_or(is_first_in_period and period_started_in_year) as started,
-                   bool_or(is_last_in_period and episode_end_date is not null
-                           and reason_episode_ceased <> 'X1') as ceased
-            from intermediate.int_episodes_grouped_into_periods group by all
         ), flows as (
-            select year, la_code,
-                   count(distinct case when started then child_pid end) as starts,
-                   count(distinct case when ceased then child_pid end) as ceased
-            from periods group by all
+            -- the publication definitions: CLA4's and CLA5's children (marts), counted for the LA
+            select year, la_code, count(distinct child_pid) filter (where kind = 'start') as starts,
+                   count(distinct child_pid) filter (where kind = 'cease') as ceased
+            from (
+                select year, la_code, child_pid, 'start' as kind from marts.fct_cla_started where is_counted_for_la
+                union all
+                select year, la_code, child_pid, 'cease' as kind from marts.fct_cla_ceased where is_counted
+            ) as f
+            group by all
         ), per_la as (
             select s.year, s.la_code as area_code, s.n as stock, f.starts, f.ceased
             from stock s left join flows f using (year, la_code)

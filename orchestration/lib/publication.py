@@ -2,12 +2,13 @@
 
 import csv
 from dataclasses import dataclass
+from itertools import product
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from orchestration.lib.reference import area_order
+from orchestration.lib.reference import WALES, area_order
 
 
 @dataclass(frozen=True)
@@ -15,10 +16,23 @@ class PublishedTable:
     table_id: str
     census: str
     title: str
-    dimensions: list[str]  # dimension columns of the long file, in order
+    dimensions: list[str]  # dimension columns of the long file, in order (may be empty: area only)
     keys: dict[str, list[str]]  # dimension -> keys in published order
     measures_by_key: dict[str, list[str]]  # key of the last dimension -> measures ("*" = any key)
+    wales_only: bool = False  # only the Wales row is published (CLA3, CRCS3)
 
+    def areas(self) -> list[str]:
+        """The areas a file of the table holds, in published order."""
+        return [WALES] if self.wales_only else area_order()
+
+    def measures_for(self, key: str | None) -> list[str]:
+        """Measures of a cell whose last dimension has ``key`` (None: a table without dimensions)."""
+        if key is not None and key in self.measures_by_key:
+            return self.measures_by_key[key]
+        return self.measures_by_key.get("*", [])
+
+
+AGE_GROUPS = ["total", "under_1", "1_to_4", "5_to_9", "10_to_15", "16_to_17"]
 
 TABLES = {
     "cla1": PublishedTable(
@@ -38,6 +52,97 @@ TABLES = {
         },
         measures_by_key={"total": ["count", "rate_per_10000"], "*": ["count"]},
     ),
+    "cla2": PublishedTable(
+        table_id="cla2",
+        census="cla",
+        title="Children looked after at 31 March by local authority and placement type",
+        dimensions=["placement_group"],
+        keys={
+            "placement_group": [
+                "total",
+                "foster_relative_friend",
+                "foster_other",
+                "placed_for_adoption",
+                "placed_with_parents",
+                "residential",
+                "independent_living",
+                "other",
+            ]
+        },
+        measures_by_key={"*": ["count"]},
+    ),
+    "cla3": PublishedTable(
+        table_id="cla3",
+        census="cla",
+        title="Children looked after at 31 March by sex and age group",
+        dimensions=["sex", "age_group"],
+        keys={
+            "sex": ["total", "male", "female", "other"],
+            "age_group": AGE_GROUPS,
+        },
+        measures_by_key={"*": ["count"]},
+        wales_only=True,
+    ),
+    "cla4": PublishedTable(
+        table_id="cla4",
+        census="cla",
+        title="Children who started to be looked after during the year by category of need",
+        dimensions=["category_of_need"],
+        keys={"category_of_need": ["total", "N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8"]},
+        measures_by_key={"*": ["count"]},
+    ),
+    "cla5": PublishedTable(
+        table_id="cla5",
+        census="cla",
+        title="Children who ceased to be looked after during the year by reason",
+        dimensions=["ceased_group"],
+        keys={
+            "ceased_group": [
+                "total",
+                "returned_home",
+                "adopted",
+                "special_guardianship",
+                "child_arrangements_order",
+                "independent_living",
+                "when_i_am_ready",
+                "transferred",
+                "other",
+            ]
+        },
+        measures_by_key={"*": ["count"]},
+    ),
+    "cla6": PublishedTable(
+        table_id="cla6",
+        census="cla",
+        title="Children adopted from care during the year by age at adoption",
+        dimensions=["age_group"],
+        keys={"age_group": AGE_GROUPS},
+        measures_by_key={"total": ["count", "median_age"], "*": ["count"]},
+    ),
+    "cla7": PublishedTable(
+        table_id="cla7",
+        census="cla",
+        title="Care leavers who reached 19 during the year",
+        dimensions=["outcome"],
+        keys={"outcome": ["total", "in_touch", "suitable_accommodation", "education_training_employment"]},
+        measures_by_key={"total": ["count"], "*": ["count", "percent"]},
+    ),
+    "cla8": PublishedTable(
+        table_id="cla8",
+        census="cla",
+        title="Placement stability: children looked after at 31 March with three or more placements during the year",
+        dimensions=["placements"],
+        keys={"placements": ["total", "3_or_more"]},
+        measures_by_key={"total": ["count"], "3_or_more": ["count", "percent"]},
+    ),
+    "cla9": PublishedTable(
+        table_id="cla9",
+        census="cla",
+        title="Children receiving short breaks during the year",
+        dimensions=[],
+        keys={},
+        measures_by_key={"*": ["count"]},
+    ),
 }
 
 MEASURE_ORDER = ["count", "rate_per_10000", "percent", "median_age"]
@@ -50,10 +155,9 @@ def statswales_path(output_dir: Path, year: str, table_id: str) -> Path:
 def read_publication_table(con: duckdb.DuckDBPyConnection, table_id: str, years: list[str]) -> pd.DataFrame:
     """pub_<table> rows for the years, in published order: Wales then LAs, keys, measures."""
     spec = TABLES[table_id]
-    dims = ", ".join(spec.dimensions)
+    columns = ", ".join(["year", "area_code", *spec.dimensions, "measure", "value", "note_codes"])
     frame = con.execute(
-        f"select year, area_code, {dims}, measure, value, note_codes from publication.pub_{table_id} "
-        "where year in (select unnest(?))",
+        f"select {columns} from publication.pub_{table_id} where year in (select unnest(?))",
         [years],
     ).df()
     order = {a: i for i, a in enumerate(area_order())}
@@ -72,13 +176,9 @@ def expected_cells(table_id: str) -> set[tuple[str, ...]]:
     """Every (area, keys..., measure) a file of the table must hold."""
     spec = TABLES[table_id]
     cells: set[tuple[str, ...]] = set()
-    last = spec.dimensions[-1]
-    from itertools import product
-
-    for area in area_order():
+    for area in spec.areas():
         for combo in product(*(spec.keys[d] for d in spec.dimensions)):
-            key = dict(zip(spec.dimensions, combo, strict=True))[last]
-            for m in spec.measures_by_key.get(key, spec.measures_by_key.get("*", [])):
+            for m in spec.measures_for(combo[-1] if combo else None):
                 cells.add((area, *combo, m))
     return cells
 

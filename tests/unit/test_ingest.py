@@ -19,7 +19,7 @@ def test_good_year_is_gated_pseudonymised_and_stripped_of_upn_and_postcode(small
     p = prepare_year(small_landing / "landing", "cla", Y1617, TEST_KEY, welsh_la_codes(), TABLES)
     assert sorted(p.returns) == ["W06000001", "W06000015"]
     children = p.table("children")
-    assert len(children) == 9
+    assert len(children) == 10
     assert "child_id" not in children.columns and "upn" not in children.columns
     assert pseudonym(TEST_KEY, "W06000015", "C001") in set(children["child_pid"])
     episodes = p.table("episodes")
@@ -53,8 +53,8 @@ def test_episode_of_unknown_child_and_dates_after_census(small_landing):
     with pytest.raises(SubmissionError) as exc:
         prepare_year(landing, "cla", Y1617, TEST_KEY, welsh_la_codes(), TABLES)
     msg = str(exc.value)
-    assert "row 12, field episode_start_date: The episode starts after the census date" in msg
-    assert "row 11, field child_id: The episode's child is not in the children file" in msg
+    assert "row 13, field episode_start_date: The episode starts after the census date" in msg
+    assert "row 12, field child_id: The episode's child is not in the children file" in msg
     assert "C999" not in msg
 
 

@@ -35,7 +35,7 @@ def test_replacing_a_year_leaves_other_years_alone(small_landing, tmp_path):
     _store(con, small_landing / "landing", "2016-17")
     _store(con, small_landing / "landing", "2016-17")  # rerun: replaced, not doubled
     counts = dict(con.execute("select year, count(*) from raw.cla_children group by year").fetchall())
-    assert counts == {"2015-16": 2, "2016-17": 9}
+    assert counts == {"2015-16": 2, "2016-17": 10}
     files = con.execute("select count(*) from raw.ingested_files where year = '2016-17'").fetchall()[0][0]
     assert files == 4
     types = dict(

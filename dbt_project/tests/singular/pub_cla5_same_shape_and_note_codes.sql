@@ -1,0 +1,20 @@
+{{ config(meta={'dagster': {'ref': {'name': 'pub_cla5'}}}) }}
+-- CLA5 has the same cells every year (all areas x ceased-group keys), and a value exactly when
+-- note_codes is empty: [x] (no return) and [z] (a denominator of 0) cells have no value.
+with keys as (
+    select dimension, key from {{ ref('dimension_keys') }}
+),
+
+cells as (
+    select year, value, note_codes from {{ ref('pub_cla5') }}
+)
+
+select year, 'cells' as problem, count(*) as n
+from cells
+group by year
+having count(*) <> (select count(*) from {{ ref('dim_local_authority') }}) * ((select count(*) from keys where dimension = 'ceased_group'))
+union all
+select year, 'value and note_codes disagree' as problem, count(*) as n
+from cells
+where (value is null) <> (note_codes in ('[x]', '[z]'))
+group by year
