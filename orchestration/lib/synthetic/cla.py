@@ -876,7 +876,10 @@ def _materialise(p: _Period, la: _LA, horizon: int) -> None:
         st = d
         cur = (c[1], c[2], c[3], c[4])
     eps.append([st, e, rne, cur[0], cur[1], cur[2], cur[3][0], cur[3][1], "", p.xfer_from if st == s else "", p.cin])
-    last_pl = cur[1]
+    for x in eps:  # a child remanded or detained (J1-J3) is never placed with parents (rule CLA-063)
+        if x[3] in ("J1", "J2", "J3") and x[4] == "P1":
+            x[4], x[5] = "K2", ""
+    last_pl = eps[-1][4]
     eps[-1][8] = _exit_reason(rng, kind, at18, e - ch.dob, last_pl, e)
     if eps[-1][8] not in ("E11", "E12") and p.adopt and p.adopt[2] is not None:
         p.adopt = (p.adopt[0], p.adopt[1], None)
