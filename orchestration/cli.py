@@ -120,7 +120,8 @@ def _build(args: argparse.Namespace) -> int:
             instance=instance, run_config=quiet, tags={"cssd/years": span, **tags}, raise_on_error=False
         )
         failed_checks = [
-            ev for ev in result.get_asset_check_evaluations()
+            ev
+            for ev in result.get_asset_check_evaluations()
             if not ev.passed and ev.severity == AssetCheckSeverity.ERROR
         ]
         for ev in result.get_asset_check_evaluations():
@@ -335,8 +336,12 @@ def _dev(args: argparse.Namespace) -> int:
     ensure_manifest()
     home = ensure_dagster_home(settings.dagster_home)
     bin_dir = os.path.dirname(sys.executable)  # dagster-dbt looks for `dbt` on PATH under dagster dev
-    env = {**os.environ, "DAGSTER_HOME": str(home), "DO_NOT_TRACK": "1",
-           "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "DO_NOT_TRACK": "1",
+        "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
+    }
     dagster = os.path.join(os.path.dirname(sys.executable), "dagster")
     cmd = [dagster, "dev", "-h", args.host, "-p", str(args.port), "-w", str(REPO_ROOT / "workspace.yaml")]
     print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={home})")

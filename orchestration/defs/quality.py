@@ -45,6 +45,7 @@ def _flows(con):
 
 def ge_check(suite: str, asset: str, build: FrameAndParams, description: str, blocking: bool = True):
     """A blocking check fails the run (ERROR); a non-blocking one only warns (WARN)."""
+
     @asset_check(asset=AssetKey(asset), name=f"ge_{suite}", blocking=blocking, description=description)
     def _check(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> AssetCheckResult:
         con = warehouse.connect(read_only=True)
@@ -91,12 +92,16 @@ GE_CHECKS = [
         "Null rate of each CLA staging column by year is within what the spec allows (0 for required fields).",
     ),
     ge_check(
-        "fct_cla_flows", "fct_cla_looked_after_at_census", _flows,
+        "fct_cla_flows",
+        "fct_cla_looked_after_at_census",
+        _flows,
         "Flow identity by LA and for Wales: stock last year + starts − ceases = stock now, within 2.5% of the "
         "stock for an LA and 0.5% for Wales (measured on the demo data: at most 1.26% and 0.10%).",
     ),
     ge_check(
-        "fct_cla_year_on_year", "fct_cla_looked_after_at_census", _flows,
+        "fct_cla_year_on_year",
+        "fct_cla_looked_after_at_census",
+        _flows,
         "Each LA's and Wales's count looked after at 31 March is within 0.7–1.3 times last year's (warns).",
         blocking=False,
     ),

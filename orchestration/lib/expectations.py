@@ -51,25 +51,36 @@ def load_suite_json(name: str, directory: Path = EXPECTATIONS_DIR) -> dict:
     return data
 
 
+_CONTEXT = None
+_RUNS = itertools.count()
+
+
+def _context():
+    """One ephemeral GX context per process: creating one costs seconds."""
+    global _CONTEXT
+    if _CONTEXT is None:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        logging.getLogger("great_expectations").setLevel(logging.ERROR)
+        _CONTEXT = gx.get_context(mode="ephemeral")
+        _CONTEXT.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return _CONTEXT
+
+
 def run_suite(
     name: str, frame: pd.DataFrame, parameters: "dict | None" = None, directory: Path = EXPECTATIONS_DIR
 ) -> SuiteResult:
     data = load_suite_json(name, directory)
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    import great_expectations as gx
     from great_expectations.core import ExpectationSuite
 
-    logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    suite = context.suites.add(
-        ExpectationSuite(name=data["name"], expectations=data["expectations"], meta=data.get("meta"))
-    )
-    source = context.data_sources.add_pandas(f"{name}_source")
-    asset = source.add_dataframe_asset(name=f"{name}_frame")
-    batch_def = asset.add_batch_definition_whole_dataframe(f"{name}_batch")
+    context = _context()
+    run = f"{name}_{next(_RUNS)}"  # names are unique within the shared context
+    suite = context.suites.add(ExpectationSuite(name=run, expectations=data["expectations"], meta=data.get("meta")))
+    source = context.data_sources.add_pandas(f"{run}_source")
+    asset = source.add_dataframe_asset(name=f"{run}_frame")
+    batch_def = asset.add_batch_definition_whole_dataframe(f"{run}_batch")
     batch = batch_def.get_batch(batch_parameters={"dataframe": frame})
     result = batch.validate(suite, expectation_parameters=parameters or {})
     failed = []

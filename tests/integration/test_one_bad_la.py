@@ -37,8 +37,10 @@ def test_one_bad_la_fails_the_build_with_one_readable_error(data):
     assert other_las == []
 
     con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
-    stored = {r[0] for r in con.execute(
-        "select distinct la_code from raw.cla_episodes where year = ?", [YEAR.label]).fetchall()}
+    stored = {
+        r[0]
+        for r in con.execute("select distinct la_code from raw.cla_episodes where year = ?", [YEAR.label]).fetchall()
+    }
     con.close()
     assert len(stored) == 21 and BAD not in stored
 

@@ -63,10 +63,18 @@ def test_cla1_suite_passes_good_and_fails_bad_marts():
 
 def _flow_frame(gap=0.0, ratio=1.02):
     return pd.DataFrame(
-        {"year": ["2019-20", "2019-20"], "area_code": ["W06000015", "W92000004"], "stock": [100.0, 7000.0],
-         "stock_previous": [98.0, 6900.0], "starts": [30.0, 2000.0], "ceased": [28.0, 1900.0],
-         "flow_gap": [gap, 0.0], "flow_gap_rate": [abs(gap) / 100, 0.0], "tolerance": [0.025, 0.005],
-         "ratio_to_previous_year": [ratio, 1.01]}
+        {
+            "year": ["2019-20", "2019-20"],
+            "area_code": ["W06000015", "W92000004"],
+            "stock": [100.0, 7000.0],
+            "stock_previous": [98.0, 6900.0],
+            "starts": [30.0, 2000.0],
+            "ceased": [28.0, 1900.0],
+            "flow_gap": [gap, 0.0],
+            "flow_gap_rate": [abs(gap) / 100, 0.0],
+            "tolerance": [0.025, 0.005],
+            "ratio_to_previous_year": [ratio, 1.01],
+        }
     )
 
 
@@ -85,19 +93,28 @@ def test_staging_code_suite_fails_on_a_code_from_another_era():
     from orchestration.lib.gates import staging_code_parameters
 
     params = staging_code_parameters()
-    good = pd.DataFrame({"era": ["LAC", "CLA"], "field": ["placement_type", "placement_type"],
-                         "code": ["Q2", "F4"], "n": [10, 12]})
+    good = pd.DataFrame(
+        {"era": ["LAC", "CLA"], "field": ["placement_type", "placement_type"], "code": ["Q2", "F4"], "n": [10, 12]}
+    )
     assert run_suite("stg_cla_codes", good, params).success
-    bad = pd.DataFrame({"era": ["LAC", "CLA"], "field": ["placement_type", "placement_type"],
-                        "code": ["Q2", "Q2"], "n": [10, 12]})  # Q2 ended with the LAC era
+    bad = pd.DataFrame(
+        {"era": ["LAC", "CLA"], "field": ["placement_type", "placement_type"], "code": ["Q2", "Q2"], "n": [10, 12]}
+    )  # Q2 ended with the LAC era
     result = run_suite("stg_cla_codes", bad, params)
     assert not result.success and len(result.failed) == 1
 
 
 def test_staging_null_suite_fails_when_a_required_field_has_gaps():
-    frame = pd.DataFrame({"model": ["stg_cla__episodes"] * 2, "column_name": ["legal_status", "placement_la"],
-                          "year": ["2019-20"] * 2, "era": ["LAC"] * 2, "null_rate": [0.0, 0.1],
-                          "max_null_rate": [0.0, 0.25]})
+    frame = pd.DataFrame(
+        {
+            "model": ["stg_cla__episodes"] * 2,
+            "column_name": ["legal_status", "placement_la"],
+            "year": ["2019-20"] * 2,
+            "era": ["LAC"] * 2,
+            "null_rate": [0.0, 0.1],
+            "max_null_rate": [0.0, 0.25],
+        }
+    )
     assert run_suite("stg_cla_nulls", frame).success
     frame.loc[0, "null_rate"] = 0.01
     assert not run_suite("stg_cla_nulls", frame).success

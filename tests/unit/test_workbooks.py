@@ -13,8 +13,14 @@ from tests.conftest import TEST_KEY
 
 Y = CollectionYear.parse("2016-17")
 TABLES = ("children", "episodes", "adoptions", "care_leavers")
-DATE_COLUMNS = {"date_of_birth", "episode_start_date", "episode_end_date", "date_decision", "date_placed",
-                "date_adopted"}
+DATE_COLUMNS = {
+    "date_of_birth",
+    "episode_start_date",
+    "episode_end_date",
+    "date_decision",
+    "date_placed",
+    "date_adopted",
+}
 
 
 def _workbook_from_csvs(folder: Path, target: Path, real_dates: bool = True) -> Workbook:
@@ -26,10 +32,12 @@ def _workbook_from_csvs(folder: Path, target: Path, real_dates: bool = True) -> 
             rows = list(csv.reader(f))
         ws.append(rows[0])
         for r in rows[1:]:
-            ws.append([
-                datetime.strptime(v, "%Y-%m-%d") if real_dates and h in DATE_COLUMNS and v else (v or None)
-                for h, v in zip(rows[0], r, strict=True)
-            ])
+            ws.append(
+                [
+                    datetime.strptime(v, "%Y-%m-%d") if real_dates and h in DATE_COLUMNS and v else (v or None)
+                    for h, v in zip(rows[0], r, strict=True)
+                ]
+            )
     wb.save(target)
     return wb
 

@@ -54,7 +54,13 @@ class Rule:
         if not (self.eras is None or ctx.era in self.eras):
             return False
         if self.previous:
-            return ctx.previous is not None and ctx.previous.get(self.table) is not None
+            if ctx.previous is None or ctx.previous.get(self.table) is None:
+                return False
+            try:
+                ctx.year.previous().era(ctx.census)
+            except ValueError:  # YearError: no return the year before the series starts
+                return False
+            return True
         return self.table in ctx.tables
 
 

@@ -13,11 +13,13 @@ only) for what is implausible or worth a look but does not make the published fi
 implausible dates, a child still open at 18, short breaks mixed with care, and continuity with
 last year's return.
 
-Legal status and placement pairs checked (CLA-061 – CLA-064), from the codes' own definitions:
+Legal status and placement pairs checked (CLA-061 – CLA-065), from the codes' own definitions:
 
 - A5/A6 (placed for adoption with a placement order, or a freeing order where consent was
-  dispensed with) need legal status E1 or D1; before the Adoption and Children Act 2002 came
-  into force (30 December 2005) a care order (C1/C2) is also accepted for such a placement.
+  dispensed with) need a court order: E1 or D1, or a care order (C1/C2). A care order alone is an
+  error of recording from 30 December 2005, when placement orders came in (Adoption and Children
+  Act 2002): a warning, unless the episode started, or the child's adoption decision was made,
+  before then (a placement under the old law).
 - A3/A4 (placed for adoption with consent) need V2 (accommodated, with consent), D1 (freeing
   order) or a care order (C1/C2); not E1 (use A5/A6), emergency, youth justice or short breaks.
 - J1–J3 (remand, PACE, youth rehabilitation order with residence) cannot be placed with parents (P1).
@@ -98,12 +100,10 @@ def _c(ctx: RuleContext, table: str, column: str) -> pd.Series:
 
 
 def _required(rule_id, table, column, message, area, eras=None, severity=ERROR):
-    @_rule(rule_id, table, (column,), severity, message, area, eras)
+    @_rule(rule_id, table, (column,), severity, message, area, eras, description=f"`{column}` is empty.")
     def check(ctx):
         return h.missing(_c(ctx, table, column))
 
-    check.__doc__ = f"`{column}` is empty."
-    _RULES[-1] = _with_description(_RULES[-1], f"`{column}` is empty.")
     return check
 
 
@@ -202,15 +202,9 @@ def _unknown_child(rule_id, table, message, area):
         ids = _c(ctx, table, "child_id")
         if children is None:
             return h.none(_frame(ctx, table))
-        return ids.notna() & ~ids.isin(frozenset(h.col(children, "child_id").dropna()))
+        return ids.notna() & ~h.member(ids, h.col(children, "child_id"))
 
     return check
-
-
-def _with_description(rule: Rule, description: str) -> Rule:
-    from dataclasses import replace
-
-    return replace(rule, description=description)
 
 
 # =============================================================================================
@@ -378,7 +372,7 @@ def _child_without_episodes(ctx):
     ids = _c(ctx, "children", "child_id")
     if episodes is None:
         return h.none(_frame(ctx, "children"))
-    return ids.notna() & ~ids.isin(frozenset(h.col(episodes, "child_id").dropna()))
+    return ids.notna() & ~h.member(ids, h.col(episodes, "child_id"))
 
 
 # =============================================================================================
@@ -948,20 +942,43 @@ def _ls_pl(ctx) -> tuple[pd.Series, pd.Series, pd.Series]:
     ("placement_type", "legal_status"),
     ERROR,
     "The child is placed for adoption under a placement order (placement type A5 or A6) but the legal status is "
-    "not a placement order (E1) or freeing order (D1): check the placement type and legal status.",
+    "not an order under which that can happen (E1, D1 or a care order): check the placement type and legal status.",
     A_LSPL,
 )
 def _a56_needs_order(ctx):
-    """Placement A5/A6 with a legal status other than E1 or D1; for an episode that started before 30 December
-    2005 (before placement orders existed) C1 and C2 are accepted too."""
+    """Placement A5/A6 with a legal status other than E1, D1, C1 or C2 (for example V2, a short break, an
+    emergency or youth justice status): consent was not dispensed with by a court."""
     ls, pl, both = _ls_pl(ctx)
-    start = h.dates(ctx, "episodes", "episode_start_date")
-    allowed = ls.isin({"E1", "D1"}) | (ls.isin({"C1", "C2"}) & (start < ACA_2002_IN_FORCE))
-    return both & pl.isin({"A5", "A6"}) & ~allowed
+    return both & pl.isin({"A5", "A6"}) & ~ls.isin({"E1", "D1", "C1", "C2"})
 
 
 @_rule(
     "CLA-062",
+    "episodes",
+    ("legal_status", "placement_type"),
+    WARNING,
+    "The child is placed for adoption under a placement order (placement type A5 or A6) but the legal status is "
+    "still a care order: record the placement order (E1) as a change of legal status.",
+    A_LSPL,
+)
+def _a56_care_order(ctx):
+    """Placement A5/A6 with a care order (C1, C2). Placement orders exist from 30 December 2005: a care order is
+    accepted when the episode started before then, or when the child's adoption decision (`date_decision` in the
+    adoptions file) was made before then (a placement under the old law)."""
+    ls, pl, both = _ls_pl(ctx)
+    start = h.dates(ctx, "episodes", "episode_start_date")
+    old_law = start < ACA_2002_IN_FORCE
+    adoptions = h.table(ctx, "adoptions")
+    if adoptions is not None and not adoptions.empty:
+        decision = h.dates(ctx, "adoptions", "date_decision")
+        ids = h.col(adoptions, "child_id")
+        early = ids[(decision < ACA_2002_IN_FORCE) & ids.notna()]
+        old_law |= h.member(_c(ctx, "episodes", "child_id"), early)
+    return both & pl.isin({"A5", "A6"}) & ls.isin({"C1", "C2"}) & ~old_law
+
+
+@_rule(
+    "CLA-063",
     "episodes",
     ("placement_type", "legal_status"),
     ERROR,
@@ -976,7 +993,7 @@ def _a34_needs_consent(ctx):
 
 
 @_rule(
-    "CLA-063",
+    "CLA-064",
     "episodes",
     ("placement_type", "legal_status"),
     ERROR,
@@ -991,7 +1008,7 @@ def _youth_justice_p1(ctx):
 
 
 @_rule(
-    "CLA-064",
+    "CLA-065",
     "episodes",
     ("placement_type", "legal_status"),
     ERROR,
@@ -1012,7 +1029,7 @@ A_AGE = "Age and reason care ended"
 
 
 @_rule(
-    "CLA-065",
+    "CLA-066",
     "episodes",
     ("episode_end_date", "children.date_of_birth"),
     WARNING,
@@ -1028,7 +1045,7 @@ def _open_at_18(ctx):
 
 
 @_rule(
-    "CLA-066",
+    "CLA-067",
     "episodes",
     ("reason_episode_ceased", "episode_end_date", "children.date_of_birth"),
     WARNING,
@@ -1046,7 +1063,7 @@ def _e10_before_18(ctx):
 
 
 @_rule(
-    "CLA-067",
+    "CLA-068",
     "episodes",
     ("reason_episode_ceased", "placement_type"),
     WARNING,
@@ -1063,7 +1080,7 @@ def _e10_not_foster(ctx):
 
 
 @_rule(
-    "CLA-068",
+    "CLA-069",
     "episodes",
     ("reason_episode_ceased", "placement_type"),
     WARNING,
@@ -1084,61 +1101,61 @@ def _adopted_not_placed(ctx):
 A_ADOPT = "Adoptions"
 
 _required(
-    "CLA-069",
+    "CLA-070",
     "adoptions",
     "child_id",
     "The child ID is missing from the adoption row: give the ID used for the child in the children file.",
     A_ADOPT,
 )
 _unknown_child(
-    "CLA-070",
+    "CLA-071",
     "adoptions",
     "The child on the adoption row is not in the children file: add the child, or correct the child ID.",
     A_ADOPT,
 )
 _duplicate_child(
-    "CLA-071",
+    "CLA-072",
     "adoptions",
     "The child appears on more than one row of the adoptions file: give one row per child with all three dates.",
     A_ADOPT,
 )
 _required(
-    "CLA-072",
+    "CLA-073",
     "adoptions",
     "date_decision",
     "The date of the decision that the child should be placed for adoption is missing: give the date.",
     A_ADOPT,
 )
 _bad_date(
-    "CLA-073",
+    "CLA-074",
     "adoptions",
     "date_decision",
     f"The date of the adoption decision is not a valid date in this year's format {FORMAT_HINT}: correct the date.",
     A_ADOPT,
 )
 _bad_date(
-    "CLA-074",
+    "CLA-075",
     "adoptions",
     "date_placed",
     f"The date placed for adoption is not a valid date in this year's format {FORMAT_HINT}: correct the date.",
     A_ADOPT,
 )
 _bad_date(
-    "CLA-075",
+    "CLA-076",
     "adoptions",
     "date_adopted",
     f"The adoption date is not a valid date in this year's format {FORMAT_HINT}: correct the date.",
     A_ADOPT,
 )
 _after_census(
-    "CLA-076",
+    "CLA-077",
     "adoptions",
     "date_decision",
     "The date of the adoption decision is after the census date (31 March): check the date.",
     A_ADOPT,
 )
 _after_census(
-    "CLA-077",
+    "CLA-078",
     "adoptions",
     "date_placed",
     "The date placed for adoption is after the census date (31 March): leave it empty until next year's return, "
@@ -1146,7 +1163,7 @@ _after_census(
     A_ADOPT,
 )
 _after_census(
-    "CLA-078",
+    "CLA-079",
     "adoptions",
     "date_adopted",
     "The adoption date is after the census date (31 March): leave it empty until next year's return, or check the "
@@ -1156,7 +1173,7 @@ _after_census(
 
 
 @_rule(
-    "CLA-079",
+    "CLA-080",
     "adoptions",
     ("date_placed", "date_decision"),
     ERROR,
@@ -1170,7 +1187,7 @@ def _placed_before_decision(ctx):
 
 
 @_rule(
-    "CLA-080",
+    "CLA-081",
     "adoptions",
     ("date_adopted", "date_placed"),
     ERROR,
@@ -1183,7 +1200,7 @@ def _adopted_before_placed(ctx):
 
 
 @_rule(
-    "CLA-081",
+    "CLA-082",
     "adoptions",
     ("date_placed", "date_adopted"),
     WARNING,
@@ -1202,7 +1219,7 @@ def _last_episode_by_child(ctx) -> pd.DataFrame:
 
 
 @_rule(
-    "CLA-082",
+    "CLA-083",
     "adoptions",
     ("date_adopted", "episodes.episode_end_date", "episodes.reason_episode_ceased"),
     ERROR,
@@ -1216,15 +1233,15 @@ def _adopted_date_matches_episode(ctx):
     adopted = h.dates(ctx, "adoptions", "date_adopted")
     ids = _c(ctx, "adoptions", "child_id")
     last = _last_episode_by_child(ctx)
-    known = ids.isin(last.index)
-    end = pd.Series(ids.map(last["end"]), index=ids.index, dtype="datetime64[ns]")
-    rec = ids.map(last["reason_episode_ceased"])
+    known = h.member(ids, last.index.to_series())
+    end = h.lookup(ids, last["end"])
+    rec = h.lookup(ids, last["reason_episode_ceased"])
     in_year = (adopted >= h.year_start(ctx)) & (adopted <= h.census_date(ctx))
     return in_year & known & ~(rec.isin(ADOPTED) & end.eq(adopted))
 
 
 @_rule(
-    "CLA-083",
+    "CLA-084",
     "adoptions",
     ("date_decision", "children.date_of_birth"),
     ERROR,
@@ -1239,7 +1256,7 @@ def _decision_before_birth(ctx):
 
 
 @_rule(
-    "CLA-084",
+    "CLA-085",
     "adoptions",
     ("date_decision", "date_placed", "date_adopted"),
     WARNING,
@@ -1261,7 +1278,7 @@ def _no_adoption_date_in_year(ctx):
 
 
 @_rule(
-    "CLA-085",
+    "CLA-086",
     "episodes",
     ("reason_episode_ceased", "adoptions.date_adopted"),
     ERROR,
@@ -1274,11 +1291,11 @@ def _adopted_without_row(ctx):
     adoptions = h.table(ctx, "adoptions")
     if adoptions is None:
         return h.none(_frame(ctx, "episodes"))
-    with_date = frozenset(h.col(adoptions, "child_id")[h.col(adoptions, "date_adopted").notna()].dropna())
+    with_date = h.col(adoptions, "child_id")[h.col(adoptions, "date_adopted").notna()]
     end = h.dates(ctx, "episodes", "episode_end_date")
     rec = _c(ctx, "episodes", "reason_episode_ceased")
     ids = _c(ctx, "episodes", "child_id")
-    return rec.isin(ADOPTED) & (end >= h.year_start(ctx)) & ids.notna() & ~ids.isin(with_date)
+    return rec.isin(ADOPTED) & (end >= h.year_start(ctx)) & ids.notna() & ~h.member(ids, with_date)
 
 
 # =============================================================================================
@@ -1287,27 +1304,27 @@ def _adopted_without_row(ctx):
 A_CL = "Care leavers"
 
 _required(
-    "CLA-086",
+    "CLA-087",
     "care_leavers",
     "child_id",
     "The child ID is missing from the care leaver row: give the local authority's ID for the young person.",
     A_CL,
 )
 _duplicate_child(
-    "CLA-087",
+    "CLA-088",
     "care_leavers",
     "The young person appears on more than one row of the care leavers file: give one row per young person.",
     A_CL,
 )
 _required(
-    "CLA-088",
+    "CLA-089",
     "care_leavers",
     "date_of_birth",
     "The care leaver's date of birth is missing: give the date of birth.",
     A_CL,
 )
 _bad_date(
-    "CLA-089",
+    "CLA-090",
     "care_leavers",
     "date_of_birth",
     f"The care leaver's date of birth is not a valid date in this year's format {FORMAT_HINT}: correct the date.",
@@ -1316,7 +1333,7 @@ _bad_date(
 
 
 @_rule(
-    "CLA-090",
+    "CLA-091",
     "care_leavers",
     ("date_of_birth",),
     ERROR,
@@ -1331,7 +1348,7 @@ def _nineteenth_birthday(ctx):
 
 
 @_rule(
-    "CLA-091",
+    "CLA-092",
     "care_leavers",
     ("in_touch",),
     ERROR,
@@ -1349,7 +1366,7 @@ def _cl(ctx, column: str) -> pd.Series:
 
 
 @_rule(
-    "CLA-092",
+    "CLA-093",
     "care_leavers",
     ("accommodation_suitable", "in_touch"),
     ERROR,
@@ -1363,7 +1380,7 @@ def _accommodation_missing(ctx):
 
 
 @_rule(
-    "CLA-093",
+    "CLA-094",
     "care_leavers",
     ("accommodation_suitable",),
     ERROR,
@@ -1376,7 +1393,7 @@ def _accommodation_code(ctx):
 
 
 @_rule(
-    "CLA-094",
+    "CLA-095",
     "care_leavers",
     ("activity", "in_touch"),
     ERROR,
@@ -1389,7 +1406,7 @@ def _activity_missing(ctx):
 
 
 _code_not_in_era(
-    "CLA-095",
+    "CLA-096",
     "care_leavers",
     "activity",
     "care_leaver_activity",
@@ -1400,7 +1417,7 @@ _code_not_in_era(
 
 
 @_rule(
-    "CLA-096",
+    "CLA-097",
     "care_leavers",
     ("activity", "in_touch"),
     ERROR,
@@ -1414,7 +1431,7 @@ def _activity_zero_in_touch(ctx):
 
 
 @_rule(
-    "CLA-097",
+    "CLA-098",
     "care_leavers",
     ("activity", "in_touch"),
     ERROR,
@@ -1429,7 +1446,7 @@ def _activity_not_in_touch(ctx):
 
 
 @_rule(
-    "CLA-098",
+    "CLA-099",
     "care_leavers",
     ("accommodation_suitable", "in_touch"),
     WARNING,
@@ -1456,7 +1473,7 @@ def _previous_open(ctx) -> pd.DataFrame:
 
 
 @_rule(
-    "CLA-099",
+    "CLA-100",
     "episodes",
     ("child_id",),
     WARNING,
@@ -1473,12 +1490,12 @@ def _missing_this_year(ctx):
     if prev is None or episodes is None:
         return pd.Series(False, index=prev.index if prev is not None else [])
     open_prev = _previous_open(ctx)
-    gone = ~open_prev["child"].isin(frozenset(h.col(episodes, "child_id").dropna()))
+    gone = ~h.member(open_prev["child"], h.col(episodes, "child_id"))
     return gone[gone].reindex(prev.index, fill_value=False).astype(bool)
 
 
 @_rule(
-    "CLA-100",
+    "CLA-101",
     "episodes",
     ("episode_start_date",),
     WARNING,
@@ -1493,14 +1510,14 @@ def _open_episode_moved(ctx):
     if ctx.previous is None or c.empty:
         return h.none(_frame(ctx, "episodes"))
     open_prev = _previous_open(ctx)[["child", "start"]]
-    here = open_prev[open_prev["child"].isin(frozenset(c["child"]))]
+    here = open_prev[h.member(open_prev["child"], c["child"])]
     matched = here.merge(c[["child", "start"]], on=["child", "start"], how="inner")["child"]
     lost = frozenset(here["child"]) - frozenset(matched)
-    return h.on_chain(ctx, c["first"] & c["child"].isin(lost))
+    return h.on_chain(ctx, c["first"] & h.isin(c["child"], lost))
 
 
 @_rule(
-    "CLA-101",
+    "CLA-102",
     "episodes",
     ("legal_status",),
     WARNING,
@@ -1516,12 +1533,12 @@ def _open_episode_changed(ctx):
     open_prev = _previous_open(ctx)[["child", "start", "legal_status"]].rename(columns={"legal_status": "was"})
     here = c[["child", "start", "legal_status"]].reset_index().merge(open_prev, on=["child", "start"], how="inner")
     changed = here["legal_status"].notna() & here["was"].notna() & here["legal_status"].ne(here["was"])
-    flagged = here.loc[changed, "index"]
-    return _frame(ctx, "episodes").index.isin(flagged) & pd.Series(True, index=_frame(ctx, "episodes").index)
+    frame = _frame(ctx, "episodes")
+    return pd.Series(frame.index.isin(here.loc[changed, "index"]), index=frame.index)
 
 
 @_rule(
-    "CLA-102",
+    "CLA-103",
     "children",
     ("date_of_birth",),
     WARNING,

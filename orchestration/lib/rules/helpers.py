@@ -23,7 +23,7 @@ import pandas as pd
 
 from orchestration.lib.codes import valid_codes
 from orchestration.lib.reference import welsh_la_codes
-from orchestration.lib.years import CollectionYear, eras_of
+from orchestration.lib.years import CollectionYear, YearError, eras_of
 
 # ---------------------------------------------------------------------------------------------
 # Per-context cache
@@ -61,6 +61,11 @@ def table(ctx, name: str, previous: bool = False) -> pd.DataFrame | None:
     source = ctx.previous if previous else ctx.tables
     if not source:
         return None
+    if previous:
+        try:
+            ctx.year.previous().era(ctx.census)
+        except YearError:  # no return the year before the series starts
+            return None
     frame = source.get(name)
     return frame if isinstance(frame, pd.DataFrame) else None
 
@@ -89,13 +94,38 @@ def text_longer(s: pd.Series, n: int) -> pd.Series:
     return s.notna() & (s.str.len() > n)
 
 
+_SMALL = 64  # arrow-backed text columns test a few values fast, many values slowly: go via object
+
+
 def isin(s: pd.Series, values: Iterable[str]) -> pd.Series:
-    return s.isin(frozenset(values))
+    values = values if isinstance(values, frozenset | set) else frozenset(values)
+    if len(values) > _SMALL:
+        return s.astype(object).isin(values)
+    return s.isin(values)
 
 
 def not_in(s: pd.Series, values: Iterable[str]) -> pd.Series:
     """Present and not one of ``values`` (a missing value is a different rule)."""
-    return s.notna() & ~s.isin(frozenset(values))
+    return s.notna() & ~isin(s, values)
+
+
+def member(ids: pd.Series, pool: pd.Series) -> pd.Series:
+    """Is each (present) value of ``ids`` among the present values of ``pool``? Fast for large columns."""
+    known = pd.Index(pd.unique(pool.dropna().to_numpy(dtype=object)))
+    return pd.Series(known.get_indexer(ids.to_numpy(dtype=object, na_value=None)) >= 0, index=ids.index) & ids.notna()
+
+
+def lookup(ids: pd.Series, mapping: pd.Series) -> pd.Series:
+    """``mapping[id]`` for each value of ``ids`` (missing where the id is unknown); ``mapping`` has a unique index."""
+    where = pd.Index(mapping.index.to_numpy(dtype=object)).get_indexer(ids.to_numpy(dtype=object, na_value=None))
+    values = mapping.to_numpy()
+    found = where >= 0
+    if values.dtype.kind == "M":
+        out = np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[ns]")
+    else:
+        out = np.full(len(ids), None, dtype=object)
+    out[found] = values[where[found]]
+    return pd.Series(out, index=ids.index)
 
 
 def duplicated_key(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
@@ -157,7 +187,8 @@ def parse_dates(s: pd.Series, fmt: str) -> pd.Series:
     """Text -> datetime64; missing, wrongly written or impossible dates -> NaT.
 
     Strict: the whole value must be written in ``fmt`` with two-digit day and month and a
-    four-digit year (``1/4/2019`` and ``2019-4-1`` are not accepted).
+    four-digit year (``1/4/2019`` and ``2019-4-1`` are not accepted). Years outside 1678–2261
+    (what ``datetime64[ns]`` holds) count as unreadable too.
     """
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     text = s[s.notna()]
@@ -167,7 +198,10 @@ def parse_dates(s: pd.Series, fmt: str) -> pd.Series:
     text = text[shape]
     if text.empty:
         return out
-    out.loc[text.index] = pd.to_datetime(text, format=fmt, errors="coerce")
+    parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+    # keep what datetime64[ns] can hold (years 1678-2261); anything else is not a usable date here
+    parsed = parsed[parsed.notna() & parsed.dt.year.between(1678, 2261)]
+    out.loc[parsed.index] = parsed.astype("datetime64[ns]")
     return out
 
 
@@ -254,15 +288,14 @@ def dob_by_child(ctx, previous: bool = False) -> pd.Series:
         dob = dates(ctx, "children", "date_of_birth", previous)
         ids = col(frame, "child_id")
         keep = ids.notna() & ~ids.duplicated(keep="first")
-        return pd.Series(dob[keep].to_numpy(), index=ids[keep].to_numpy(), dtype="datetime64[ns]")
+        return pd.Series(dob[keep].to_numpy(), index=ids[keep].to_numpy(dtype=object), dtype="datetime64[ns]")
 
     return _cached(ctx, ("dob_by_child", previous), frame, build)
 
 
 def dob_for(ctx, ids: pd.Series, previous: bool = False) -> pd.Series:
     """The date of birth of each row's child (NaT when unknown), aligned with ``ids``."""
-    lookup = dob_by_child(ctx, previous)
-    return pd.Series(ids.map(lookup), index=ids.index, dtype="datetime64[ns]")
+    return lookup(ids, dob_by_child(ctx, previous))
 
 
 EPISODE_COLUMNS = (
@@ -286,17 +319,23 @@ def episode_chain(ctx, previous: bool = False) -> pd.DataFrame:
     second and later rows repeating a child and start date (the duplicate rule reports them).
     """
     frame = table(ctx, "episodes", previous)
-    if frame is None:
-        return pd.DataFrame(columns=["child", "start", "end"])
+    real = frame is not None
+    if not real:  # no episodes file: an empty chain with every column
+        frame = pd.DataFrame(
+            {c: pd.Series(dtype=object) for c in ("child_id", "episode_start_date", "episode_end_date", "_line")}
+        )
 
     def build():
         ids = col(frame, "child_id")
-        start = dates(ctx, "episodes", "episode_start_date", previous)
-        end = dates(ctx, "episodes", "episode_end_date", previous)
+        if real:
+            start = dates(ctx, "episodes", "episode_start_date", previous)
+            end = dates(ctx, "episodes", "episode_end_date", previous)
+        else:
+            start = end = pd.Series(dtype="datetime64[ns]")
         raw_end = col(frame, "episode_end_date")
         d = pd.DataFrame(
             {
-                "child": ids,
+                "child": ids.astype(object),
                 "start": start,
                 "end": end,
                 "open": raw_end.isna(),
@@ -323,6 +362,8 @@ def episode_chain(ctx, previous: bool = False) -> pd.DataFrame:
             d[c] = pd.to_datetime(d[c])
         return d
 
+    if not real:
+        return build()
     return _cached(ctx, ("episode_chain", previous), frame, build)
 
 

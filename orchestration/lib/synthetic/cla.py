@@ -721,6 +721,12 @@ def _materialise(p: _Period, la: _LA, horizon: int) -> None:
                 events.append((od, 0, "ls", "D1"))
             elif c2_at is not None and c2_at >= od:
                 events.append((od, 0, "ls", "C2"))
+            else:
+                ls_at_od = ls0
+                for ev in sorted(ev for ev in events if ev[2] == "ls"):
+                    ls_at_od = ev[3]
+                if ls_at_od == "V2":  # placed for adoption without consent needs a freeing order (CLA-061)
+                    events.append((od, 0, "ls", "D1"))
         events.append((pd, 1, "adopt", "A3/A4" if consent else "A5/A6"))
         freeze = min(freeze, pd)
         p.adopt = (dd, pd, e)
@@ -876,7 +882,7 @@ def _materialise(p: _Period, la: _LA, horizon: int) -> None:
         st = d
         cur = (c[1], c[2], c[3], c[4])
     eps.append([st, e, rne, cur[0], cur[1], cur[2], cur[3][0], cur[3][1], "", p.xfer_from if st == s else "", p.cin])
-    for x in eps:  # a child remanded or detained (J1-J3) is never placed with parents (rule CLA-063)
+    for x in eps:  # a child remanded or detained (J1-J3) is never placed with parents (rule CLA-064)
         if x[3] in ("J1", "J2", "J3") and x[4] == "P1":
             x[4], x[5] = "K2", ""
     last_pl = eps[-1][4]
