@@ -9,20 +9,6 @@ from tests.integration.helpers import read_cla1, run_cssd
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    import shutil
-
-    from tests.conftest import FIXTURES
-
-    data = tmp_path_factory.mktemp("cli") / "data"
-    shutil.copytree(FIXTURES / "cla_small", data)
-    result = run_cssd(["build", "--census", "cla", "--years", "2015-16:2016-17"], data)
-    assert result.returncode == 0, result.stderr[-4000:] + result.stdout[-2000:]
-    assert "in one run" in result.stdout
-    return data
-
-
 def test_build_writes_cla1_for_each_year_with_hand_checked_counts(built):
     for year in ("2015-16", "2016-17"):
         cells = read_cla1(built / "output" / year / "statswales" / "cla1.csv")
@@ -35,14 +21,17 @@ def test_build_writes_cla1_for_each_year_with_hand_checked_counts(built):
         assert cells[("W92000004", "total", "count")] == ("", "[x]")
 
 
-def test_the_range_was_one_run_in_the_dagster_instance(built):
+def test_the_range_was_one_ingest_run_and_one_transform_run(built):
     from dagster import DagsterInstance, RunsFilter
 
     instance = DagsterInstance.from_config(str(built / "dagster_home"))
-    runs = instance.get_runs(RunsFilter(job_name="cla_build"))
-    assert len(runs) == 1
-    assert runs[0].tags["dagster/asset_partition_range_start"] == "2015-16"
-    assert runs[0].tags["dagster/asset_partition_range_end"] == "2016-17"
+    ingest = instance.get_runs(RunsFilter(job_name="cla_ingest"))
+    transform = instance.get_runs(RunsFilter(job_name="cla_transform"))
+    assert len(ingest) == 1 and len(transform) == 1
+    assert ingest[0].tags["dagster/asset_partition_range_start"] == "2015-16|W06000001"
+    assert ingest[0].tags["dagster/asset_partition_range_end"] == "2016-17|W06000024"
+    assert transform[0].tags["dagster/asset_partition_range_start"] == "2015-16"
+    assert transform[0].tags["dagster/asset_partition_range_end"] == "2016-17"
 
 
 def test_a_bad_resubmission_fails_clearly_and_loses_nothing(built):
@@ -59,7 +48,7 @@ def test_a_bad_resubmission_fails_clearly_and_loses_nothing(built):
     result = run_cssd(["build", "--census", "cla", "--years", "2016-17"], built)
     assert result.returncode != 0
     assert "cla/2016-17/W06000015/episodes.csv row 6, field legal_status" in result.stderr
-    assert "[format.code]" in result.stderr
+    assert "[CLA-027]" in result.stderr
 
     con = duckdb.connect(str(warehouse), read_only=True)
     assert con.execute(query).fetchall() == before

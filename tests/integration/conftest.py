@@ -1,0 +1,29 @@
+"""One build shared by the integration tests: the hand-checked fixture (Cardiff, Anglesey) plus
+generated returns for three other LAs, 2015-16 and 2016-17 (across the SSDA903 → LAC change)."""
+
+import shutil
+
+import pytest
+
+from orchestration.lib.synthetic import generate_cla
+from orchestration.lib.years import CollectionYear
+from tests.conftest import FIXTURES
+from tests.integration.helpers import run_cssd
+
+GENERATED_LAS = ["W06000011", "W06000003", "W06000010"]
+YEARS = [CollectionYear.parse("2015-16"), CollectionYear.parse("2016-17")]
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    data = tmp_path_factory.mktemp("built") / "data"
+    shutil.copytree(FIXTURES / "cla_small", data)
+    generate_cla(data / "generated", YEARS, seed=7, scale=0.5, la_codes=GENERATED_LAS)
+    for year in YEARS:
+        for la in GENERATED_LAS:
+            shutil.copytree(data / "generated" / "cla" / year.label / la, data / "landing" / "cla" / year.label / la)
+    shutil.rmtree(data / "generated")
+    result = run_cssd(["build", "--census", "cla", "--years", "2015-16:2016-17"], data)
+    assert result.returncode == 0, result.stderr[-4000:] + result.stdout[-2000:]
+    assert "ingestion in one run, dbt and outputs in one run" in result.stdout
+    return data
