@@ -26,9 +26,10 @@ def return_digest(files) -> str:
     return h.hexdigest()
 
 
-def landing_digests(census: str, years: list[str], las: list[str]) -> dict[str, str]:
+def landing_digests(landing_dir, census: str, years: list[str], las: list[str]) -> dict[str, str]:
+    """'<year>|<la>' -> digest of that LA's return, for every return present."""
     out = {}
-    root = SETTINGS.landing_dir / census
+    root = landing_dir / census
     for year in years:
         for la in las:
             files = return_files(root / year / la)
@@ -49,7 +50,9 @@ def changed_partitions(current: dict[str, str], seen: dict[str, str]) -> list[st
     "On its first tick it records what is there and launches nothing; turn it on after the first build.",
 )
 def cla_landing_sensor(context: SensorEvaluationContext):
-    current = landing_digests("cla", cla_years.get_partition_keys(), local_authorities.get_partition_keys())
+    current = landing_digests(
+        SETTINGS.landing_dir, "cla", cla_years.get_partition_keys(), local_authorities.get_partition_keys()
+    )
     if context.cursor is None:
         context.update_cursor(json.dumps(current))
         return SkipReason(f"recorded {len(current)} returns already in the landing folder")
