@@ -111,7 +111,8 @@ def _build(args: argparse.Namespace) -> int:
     from orchestration.defs.partitions import year_la_range
 
     instance = DagsterInstance.get()
-    quiet = {"loggers": {"console": {"config": {"log_level": "ERROR" if not args.verbose else "INFO"}}}}
+    # Failures are printed below, once and readably; --verbose shows the run's own log.
+    quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL" if not args.verbose else "INFO"}}}}
     started = time.monotonic()
     span = f"{years[0].label}:{years[-1].label}"
 

@@ -38,8 +38,8 @@ class SubmissionError(Exception):
         files = sorted({i.file for i in errors})
         head = f"{context}: " if context else ""
         lines = [
-            f"{head}{len(errors)} error(s) in {len(files)} file(s); nothing was written for "
-            "this partition and the data already stored is unchanged."
+            f"{head}{len(errors)} error(s) in {len(files)} file(s); a return with an error is not stored, "
+            "and the data already stored for it is unchanged."
         ]
         lines += [f"  - {i}" for i in errors[:max_listed]]
         if len(errors) > max_listed:
