@@ -73,7 +73,7 @@ def typed_table(loaded: LoadedTable, census: str, year: CollectionYear) -> tuple
     try:
         typed = model.validate(data, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        return None, failures_to_issues(exc.failure_cases, spec, era, loaded.file, lines, data, year.label)
+        return None, failures_to_issues(exc.failure_cases, spec, era, loaded.file, lines, year.label)
     typed[LINE_COLUMN] = lines
     return typed, []
 

@@ -165,7 +165,6 @@ def failures_to_issues(
     era: str,
     file: str,
     line_numbers: pd.Series,
-    frame: pd.DataFrame,
     year_label: str,
 ) -> list[Issue]:
     """Pandera failure cases -> Issues naming file, line, the LA's field name and the rule."""

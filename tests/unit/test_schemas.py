@@ -65,7 +65,6 @@ def test_failing_frame_reports_every_failure_lazily():
         "LAC",
         "episodes.csv",
         pd.Series([2, 3, 4, 5]),
-        bad,
         "2019-20",
     )
     by_row = {(i.row, i.rule) for i in issues}
@@ -87,7 +86,6 @@ def test_cross_field_rule_reason_ceased_iff_end_date():
         "LAC",
         "episodes.csv",
         pd.Series([2]),
-        bad,
         "2019-20",
     )
     assert [i.rule for i in issues] == ["format.reason_ceased_iff_end"]
@@ -119,7 +117,6 @@ def test_duplicate_child_and_personal_values_never_shown():
         "LAC",
         "children.csv",
         pd.Series([2, 3]),
-        frame,
         "2019-20",
     )
     rules = {i.rule for i in issues}
