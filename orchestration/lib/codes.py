@@ -6,12 +6,14 @@ from functools import lru_cache
 from orchestration.lib.years import eras_of
 from orchestration.paths import REFERENCE_SEEDS_DIR
 
+# The CLA era in force during each CRCS era (for the shared ethnicity list): CIN years are all
+# SSDA903 years; CRCS snapshot years are LAC years but for 2022-23, and the list is the same in both.
+CRCS_ERA_AS_CLA = {"CIN": "SSDA903", "CRCS": "LAC", "CRCS_ALL_YEAR": "CLA"}
+
 
 @lru_cache(maxsize=64)
 def code_list(census: str, name: str) -> tuple[dict[str, str], ...]:
     path = REFERENCE_SEEDS_DIR / f"{census}_{name}.csv"
-    if census == "crcs" and name == "ethnicity":  # CRCS uses the CLA ethnicity list (spec/codes/README.md)
-        path = REFERENCE_SEEDS_DIR / "cla_ethnicity.csv"
     with path.open(encoding="utf-8", newline="") as f:
         return tuple(csv.DictReader(f))
 
@@ -19,6 +21,9 @@ def code_list(census: str, name: str) -> tuple[dict[str, str], ...]:
 @lru_cache(maxsize=256)
 def valid_codes(census: str, name: str, era: str) -> tuple[str, ...]:
     """Codes of a list valid in an era, in list order (a code listed for two era ranges appears once)."""
+    if census == "crcs" and name == "ethnicity":
+        # CRCS uses the CLA ethnicity list (spec/codes/README.md), with the CLA era of the same years.
+        return valid_codes("cla", "ethnicity", CRCS_ERA_AS_CLA[era])
     order = {e.name: e.order for e in eras_of(census)}
     if era not in order:
         raise ValueError(f"{era!r} is not a {census.upper()} era")

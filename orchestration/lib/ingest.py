@@ -36,7 +36,14 @@ def rules_for(census: str) -> tuple:
         from orchestration.lib.rules.cla import CLA_RULES
 
         return CLA_RULES
-    return ()
+    if census == "crcs":
+        from orchestration.lib.rules.crcs import CRCS_RULES
+
+        return CRCS_RULES
+    raise ValueError(f"no rule pack for census {census!r}")
+
+
+LINKED_CENSUS = {"cla": "crcs", "crcs": "cla"}
 
 
 @dataclass
@@ -94,6 +101,23 @@ def _previous_text(folder: Path, census: str, year: CollectionYear) -> dict[str,
     return frames or None
 
 
+def _linked_text(folder: Path, census: str, year: CollectionYear) -> dict[str, pd.DataFrame] | None:
+    """The other census's return of the same LA and year, as text, if it has landed and reads."""
+    if folder.is_file():
+        folder = folder.parent
+    other = LINKED_CENSUS[census]
+    other_folder = folder.parent.parent.parent / other / year.label / folder.name
+    if not other_folder.is_dir():
+        return None
+    try:
+        year.era(other)
+    except ValueError:
+        return None
+    loaded = read_return_folder(other_folder, "linked", other, year)
+    frames = {t: lt.frame for t, lt in loaded.items() if lt.frame is not None}
+    return frames or None
+
+
 def validate_return(
     folder: Path,
     census: str,
@@ -103,6 +127,7 @@ def validate_return(
     display_prefix: str | None = None,
     tables: "tuple[str, ...] | None" = None,
     previous: "dict[str, pd.DataFrame] | None | bool" = True,
+    linked: "dict[str, pd.DataFrame] | None | bool" = True,
 ) -> LAReturn:
     """Validate one LA's return for one year; pseudonymised frames if it passes."""
     tables = tables or submission_spec(census).table_names
@@ -115,6 +140,8 @@ def validate_return(
     text = {n: lt.frame for n, lt in loaded.items() if lt.frame is not None}
     if previous is True:
         previous = _previous_text(folder, census, year)
+    if linked is True:
+        linked = _linked_text(folder, census, year)
     ctx = RuleContext(
         census=census,
         year=year,
@@ -122,6 +149,7 @@ def validate_return(
         tables=text,
         files={n: lt.file for n, lt in loaded.items()},
         previous=previous or None,
+        linked=linked or None,
     )
     out.issues.extend(run_rules(ctx, rules_for(census)))
     if out.errors:

@@ -42,6 +42,13 @@ def _field(col: ColumnSpec, census: str, era: str, date_format: str) -> tuple[ob
             nullable=nullable, dtype_kwargs={"to_datetime_kwargs": {"format": date_format}}
         )
     kwargs: dict = {"nullable": nullable}
+    if col.type == "number":
+        bounds = {k: v for k, v in (("ge", col.minimum), ("le", col.maximum)) if v is not None}
+        return Series[float], pa.Field(nullable=nullable, **bounds)
+    if col.type == "codes":
+        # `;`-separated codes of the list, spaces around each allowed: one regular expression.
+        one = "(?:" + "|".join(re.escape(c) for c in valid_codes(census, col.codes, era)) + ")"
+        return Series[str], pa.Field(nullable=nullable, str_matches=rf"^\s*{one}(?:\s*;\s*{one})*\s*;?\s*$")
     if col.type == "code":
         kwargs["isin"] = list(valid_codes(census, col.codes, era))
     elif col.type == "flag":
@@ -80,11 +87,47 @@ def _care_leaver_checks() -> dict[str, object]:
     return {"activity_when_in_touch": pa.dataframe_check(activity_when_in_touch)}
 
 
+def _crcs_children_checks() -> dict[str, object]:
+    def born_or_expected(cls, df: pd.DataFrame) -> pd.Series:
+        return df["date_of_birth"].notna() | df["expected_date_of_birth"].notna()
+
+    def cpr_category_iff_register(cls, df: pd.DataFrame) -> pd.Series:
+        return (df["on_child_protection_register"] == "Y") == df["cpr_category"].notna()
+
+    return {
+        "born_or_expected": pa.dataframe_check(born_or_expected),
+        "cpr_category_iff_register": pa.dataframe_check(cpr_category_iff_register),
+    }
+
+
+def _crcs_all_year_checks() -> dict[str, object]:
+    def plan_end_not_before_start(cls, df: pd.DataFrame) -> pd.Series:
+        return df["plan_end_date"].isna() | (df["plan_end_date"] >= df["plan_start_date"])
+
+    def reason_for_closure_iff_end(cls, df: pd.DataFrame) -> pd.Series:
+        return df["plan_end_date"].isna() == df["reason_for_closure"].isna()
+
+    return {
+        **_crcs_children_checks(),
+        "plan_end_not_before_start": pa.dataframe_check(plan_end_not_before_start),
+        "reason_for_closure_iff_end": pa.dataframe_check(reason_for_closure_iff_end),
+    }
+
+
+# (census, table, era or "*") -> the table's cross-field checks
 _TABLE_CHECKS = {
-    ("cla", "episodes"): _episode_checks,
-    ("cla", "adoptions"): _adoption_checks,
-    ("cla", "care_leavers"): _care_leaver_checks,
+    ("cla", "episodes", "*"): _episode_checks,
+    ("cla", "adoptions", "*"): _adoption_checks,
+    ("cla", "care_leavers", "*"): _care_leaver_checks,
+    ("crcs", "children", "*"): _crcs_children_checks,
+    ("crcs", "children", "CRCS_ALL_YEAR"): _crcs_all_year_checks,
 }
+
+
+def _table_checks(census: str, table: str, era: str) -> dict[str, object]:
+    factory = _TABLE_CHECKS.get((census, table, era)) or _TABLE_CHECKS.get((census, table, "*"))
+    return factory() if factory else {}
+
 
 # What each cross-field check means, for the LA officer: (rule id, fields, message).
 DATAFRAME_CHECK_TEXT = {
@@ -108,6 +151,26 @@ DATAFRAME_CHECK_TEXT = {
         ("activity", "in_touch"),
         "an activity is required when the authority is in touch (in_touch = Y)",
     ),
+    "born_or_expected": (
+        "format.born_or_expected",
+        ("date_of_birth", "expected_date_of_birth"),
+        "a date of birth is required, or an expected date of birth for an unborn child",
+    ),
+    "cpr_category_iff_register": (
+        "format.cpr_category_iff_register",
+        ("cpr_category", "on_child_protection_register"),
+        "a child protection category is given if and only if the child is on the register",
+    ),
+    "plan_end_not_before_start": (
+        "format.plan_end_before_start",
+        ("plan_end_date", "plan_start_date"),
+        "the plan ends before it starts",
+    ),
+    "reason_for_closure_iff_end": (
+        "format.reason_for_closure_iff_end",
+        ("reason_for_closure", "plan_end_date"),
+        "a reason for closure is given if and only if the plan has an end date",
+    ),
 }
 
 
@@ -127,16 +190,16 @@ def table_model(census: str, table: str, era: str) -> type[pa.DataFrameModel]:
     namespace["__annotations__"] = annotations
     name = _model_name(census, table, era)
     config = {"strict": True, "coerce": True, "name": name}
-    if spec.unique:
-        config["unique"] = list(spec.unique)
+    if spec.unique_for(era):
+        config["unique"] = list(spec.unique_for(era))
     namespace["Config"] = type("Config", (), config)
-    namespace.update(_TABLE_CHECKS.get((census, table), dict)())
+    namespace.update(_table_checks(census, table, era))
     return type(name, (pa.DataFrameModel,), namespace)
 
 
 def all_models() -> dict[tuple[str, str, str], type[pa.DataFrameModel]]:
     out = {}
-    for census in ("cla",):
+    for census in ("cla", "crcs"):
         for table in submission_spec(census).tables:
             for era in eras_of(census):
                 out[(census, table, era.name)] = table_model(census, table, era.name)
@@ -150,6 +213,8 @@ def _rule_for(check: str) -> str:
         return "format.required"
     if check.startswith("isin"):
         return "format.code"
+    if check.startswith("greater_than") or check.startswith("less_than") or check.startswith("in_range"):
+        return "format.range"
     if check.startswith("str_length"):
         return "format.length"
     if check.startswith("str_matches"):
@@ -179,8 +244,9 @@ def failures_to_issues(
             continue
         column = fc["column"]
         if fc["schema_context"] == "DataFrameSchema" and "uniqueness" in check:
-            first = spec.column(spec.unique[0])
-            what = " and ".join(spec.column(u).source_name(era) for u in spec.unique)
+            unique = spec.unique_for(era)
+            first = spec.column(unique[0])
+            what = " and ".join(spec.column(u).source_name(era) for u in unique)
             issues.add(
                 Issue(
                     file,
@@ -197,20 +263,32 @@ def failures_to_issues(
         col = spec.column(column)
         field = col.source_name(era)
         rule = _rule_for(check)
+        if col.type == "codes" and rule == "format.pattern":
+            rule = "format.code"
         value = fc["failure_case"]
         shown = "" if col.personal or value is None or pd.isna(value) else f"{value!r} "
         if rule == "format.required":
             msg = "is required but is empty"
+        elif rule == "format.date" and col.type == "number":
+            if check.startswith("dtype("):
+                continue
+            rule, msg = "format.number", f"{shown}is not a number"
+        elif rule == "format.range":
+            if row is None:
+                continue  # the value is not a number: reported by the coercion failure
+            msg = f"{shown}is outside the range {col.minimum:g} to {col.maximum:g}"
         elif rule == "format.date":
             if check.startswith("dtype("):
                 continue  # reported by the coercion failure on the same cell
             fmt = next(e for e in eras_of(spec.census) if e.name == era).date_format
             msg = f"{shown}is not a date in the {fmt} format used in {year_label} ({era} era)"
         elif rule == "format.code":
-            if col.type == "code":
+            if col.type in ("code", "codes"):
                 codes = ", ".join(valid_codes(spec.census, col.codes, era))
                 what = col.codes.replace("_", " ")
                 msg = f"{shown}is not a valid {what} code in {year_label} ({era} era); valid codes: {codes}"
+                if col.type == "codes":
+                    msg += " (several codes are separated by ;)"
             else:
                 msg = f"{shown}is not one of {', '.join(col.values or ())}"
         elif rule == "format.length":

@@ -31,7 +31,7 @@ def raw_columns(census: str, table: str) -> list[tuple[str, str]]:
     for c in submission_spec(census).tables[table].columns:
         if c.name == ID_COLUMN or c.name in DROPPED_ON_INGEST:
             continue
-        cols.append((c.name, "date" if c.type == "date" else "varchar"))
+        cols.append((c.name, {"date": "date", "number": "double"}.get(c.type, "varchar")))
     cols.append(("source_line", "integer"))
     return cols
 

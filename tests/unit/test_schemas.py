@@ -27,9 +27,9 @@ def _episodes(**overrides):
 
 def test_there_is_a_model_per_table_and_era():
     models = all_models()
-    assert {(t, e) for (_, t, e) in models} == {
-        (t, e) for t in ("children", "episodes", "adoptions", "care_leavers") for e in ("SSDA903", "LAC", "CLA")
-    }
+    assert set(models) == {
+        ("cla", t, e) for t in ("children", "episodes", "adoptions", "care_leavers") for e in ("SSDA903", "LAC", "CLA")
+    } | {("crcs", "children", e) for e in ("CIN", "CRCS", "CRCS_ALL_YEAR")}
     m = table_model("cla", "episodes", "LAC")
     assert issubclass(m, pa.DataFrameModel)
     assert m.Config.strict is True and m.Config.coerce is True
@@ -142,3 +142,61 @@ def test_ethnicity_optional_before_2016_required_after():
     )
     with pytest.raises(pa.errors.SchemaErrors):
         table_model("cla", "children", "LAC").validate(lac, lazy=True)
+
+
+def _crcs_row(**overrides) -> pd.DataFrame:
+    row = {
+        "child_id": "A1",
+        "sex": "M",
+        "date_of_birth": "2010-05-01",
+        "expected_date_of_birth": None,
+        "ethnicity": "WBRI",
+        "upn": None,
+        "plan_start_date": "2023-06-01",
+        "plan_end_date": None,
+        "reason_for_closure": None,
+        "category_of_need": "N1",
+        "disability": "MOB; LD",
+        "looked_after": "N",
+        "on_child_protection_register": "Y",
+        "cpr_category": "NEG",
+        "parental_factors": "PMH;DA",
+        "child_mental_health": "Y",
+        "child_substance_misuse": None,
+        "youth_offending": "N",
+        "immunisations_up_to_date": "Y",
+        "dental_check": "N",
+        "school_attendance_pct": "92.5",
+    }
+    row.update(overrides)
+    return pd.DataFrame([row])
+
+
+def test_crcs_all_year_row_passes_with_code_lists_and_a_number():
+    out = table_model("crcs", "children", "CRCS_ALL_YEAR").validate(_crcs_row())
+    assert out["school_attendance_pct"].iloc[0] == 92.5
+    assert out["disability"].iloc[0] == "MOB; LD"
+
+
+@pytest.mark.parametrize(
+    "overrides, check",
+    [
+        ({"disability": "MOB;WINGS"}, "str_matches"),
+        ({"parental_factors": "PMH,DA"}, "str_matches"),
+        ({"school_attendance_pct": "101"}, "less_than_or_equal_to"),
+        ({"plan_end_date": "2024-01-01", "reason_for_closure": None}, "reason_for_closure_iff_end"),
+        ({"plan_end_date": "2023-01-01", "reason_for_closure": "RC7"}, "plan_end_not_before_start"),
+        ({"on_child_protection_register": "N"}, "cpr_category_iff_register"),
+        ({"date_of_birth": None}, "born_or_expected"),
+        ({"sex": "1"}, "isin"),
+    ],
+)
+def test_crcs_all_year_gates_fail(overrides, check):
+    with pytest.raises(pa.errors.SchemaErrors) as exc:
+        table_model("crcs", "children", "CRCS_ALL_YEAR").validate(_crcs_row(**overrides), lazy=True)
+    assert exc.value.failure_cases["check"].astype(str).str.startswith(check).any()
+
+
+def test_crcs_unique_key_depends_on_era():
+    assert table_model("crcs", "children", "CIN").Config.unique == ["child_id"]
+    assert table_model("crcs", "children", "CRCS_ALL_YEAR").Config.unique == ["child_id", "plan_start_date"]

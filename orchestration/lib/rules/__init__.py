@@ -29,6 +29,9 @@ class RuleContext:
     tables: dict[str, pd.DataFrame]  # table -> text frame with internal column names and _line
     files: dict[str, str] = field(default_factory=dict)  # table -> display path of the file
     previous: dict[str, pd.DataFrame] | None = None  # last year's return of the same LA, if known
+    # The other census's return of the same LA and year (CLA for a CRCS return and the reverse), as
+    # text, when it has landed: for the cross-census warnings.
+    linked: dict[str, pd.DataFrame] | None = None
 
     @property
     def era(self) -> str:

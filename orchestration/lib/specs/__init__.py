@@ -25,6 +25,8 @@ class ColumnSpec:
     max_length: int | None = None
     pattern: str | None = None
     not_after_census_date: bool = False
+    minimum: float | None = None  # number columns
+    maximum: float | None = None
 
     def source_name(self, era: str) -> str:
         return self.source.get(era, self.name)
@@ -38,8 +40,11 @@ class TableSpec:
     census: str
     name: str
     description: str
-    unique: tuple[str, ...]
+    unique_by_era: dict[str, tuple[str, ...]]  # era -> the file's unique key ("*" = every era)
     columns: tuple[ColumnSpec, ...]
+
+    def unique_for(self, era: str) -> tuple[str, ...]:
+        return self.unique_by_era.get(era, self.unique_by_era.get("*", ()))
 
     def columns_for(self, era: str) -> tuple[ColumnSpec, ...]:
         return tuple(c for c in self.columns if c.in_era(era))
@@ -98,7 +103,11 @@ def submission_spec(census: str) -> SubmissionSpec:
                     max_length=c.get("max_length"),
                     pattern=c.get("pattern"),
                     not_after_census_date=bool(c.get("not_after_census_date", False)),
+                    minimum=c.get("min"),
+                    maximum=c.get("max"),
                 )
             )
-        tables[tname] = TableSpec(census, tname, t.get("description", ""), tuple(t.get("unique", [])), tuple(cols))
+        unique = t.get("unique", [])
+        by_era = {k: tuple(v) for k, v in unique.items()} if isinstance(unique, dict) else {"*": tuple(unique)}
+        tables[tname] = TableSpec(census, tname, t.get("description", ""), by_era, tuple(cols))
     return SubmissionSpec(census, tables)

@@ -1,0 +1,3 @@
+"""The CRCS rule pack (placeholder while it is written)."""
+
+CRCS_RULES: tuple = ()
