@@ -1,7 +1,9 @@
 """`cssd`: the command line for people and scripts that do not open the Dagster UI.
 
-    cssd generate --census cla --years 2002-03:2025-26 [--seed N] [--scale F]
-    cssd build --census cla --years 2014-15:2017-18
+    cssd generate --census all --years all [--seed N] [--scale F] [--las W06…] [--faults default]
+    cssd build --census all --years 2014-15:2017-18     (cla, crcs or all; CLA is built first)
+    cssd validate <data>/landing/crcs/2024-25/W06000015/
+    cssd headlines [--census crcs]
 
 `build` runs the same Dagster definitions in process, as one run for the whole range, on the
 instance under <data>/dagster_home (so `make dev` shows the runs afterwards).
@@ -25,23 +27,35 @@ def _years(text: str, census: str, settings) -> list[CollectionYear]:
     return parse_year_range(text)
 
 
+def _censuses(arg: str) -> list[str]:
+    return ["cla", "crcs"] if arg == "all" else [arg]
+
+
 def _generate(args: argparse.Namespace) -> int:
     from orchestration.lib.synthetic.cla import generate_cla
+    from orchestration.lib.synthetic.crcs import generate_crcs
     from orchestration.settings import load_settings
 
     settings = load_settings()
-    censuses = ["cla"] if args.census in ("cla", "all") else []
-    if args.census in ("crcs",):
-        print("cssd generate: CRCS returns are not generated yet (see the open CRCS issue)", file=sys.stderr)
-        return 2
-    for census in censuses:
+    las = args.las.split(",") if args.las else None
+    for census in _censuses(args.census):
         years = _years(args.years, census, settings)
         for y in years:
             y.era(census)  # a clear error for a year before the series starts
         started = time.monotonic()
-        las = args.las.split(",") if args.las else None
         if not args.faults_only:
-            summary = generate_cla(settings.landing_dir, years, seed=args.seed, scale=args.scale, la_codes=las)
+            if census == "crcs":
+                # The looked-after children of a CRCS return are the CLA return's children: CLA first.
+                wanted = las or sorted(_all_las())
+                missing = [
+                    y for y in years if any(not (settings.landing_dir / "cla" / y.label / la).is_dir() for la in wanted)
+                ]
+                if missing:
+                    generate_cla(settings.landing_dir, missing, seed=args.seed, scale=args.scale, la_codes=las)
+                    print(f"generated the CLA returns of {len(missing)} year(s) first: CRCS links to them")
+                summary = generate_crcs(settings.landing_dir, years, seed=args.seed, scale=args.scale, las=las)
+            else:
+                summary = generate_cla(settings.landing_dir, years, seed=args.seed, scale=args.scale, la_codes=las)
             print(
                 f"generated synthetic {census.upper()} returns for {len(years)} year(s) under "
                 f"{settings.landing_dir / census} in {time.monotonic() - started:.1f}s"
@@ -54,49 +68,68 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def parse_faults(spec: str) -> dict[str, list[str]]:
-    """'default' or 'W06000015:CLA-012,CLA-020;W06000011:CLA-030' -> {la: [rule ids]}."""
+def _all_las() -> list[str]:
+    from orchestration.lib.reference import welsh_la_codes
+
+    return sorted(welsh_la_codes())
+
+
+def parse_faults(spec: str, census: str = "cla") -> dict[str, list[str]]:
+    """'default' or 'W06000015:CLA-012,CLA-020;W06000011:CLA-030' -> {la: [rule ids]}.
+
+    Rule ids name their census (CLA-…, CRCS-…); only the given census's are returned."""
+    from orchestration.lib.synthetic.crcs_faults import DEFAULT_CRCS_DEMO_FAULTS
     from orchestration.lib.synthetic.faults import DEFAULT_DEMO_FAULTS
 
     if spec.strip().lower() == "default":
-        return {la: list(rules) for la, rules in DEFAULT_DEMO_FAULTS.items()}
+        defaults = DEFAULT_DEMO_FAULTS if census == "cla" else DEFAULT_CRCS_DEMO_FAULTS
+        return {la: list(rules) for la, rules in defaults.items()}
     out: dict[str, list[str]] = {}
     for part in filter(None, (p.strip() for p in spec.split(";"))):
         la, _, rules = part.partition(":")
         if not la.startswith("W06") or not rules:
             raise ValueError(f"--faults {spec!r}: write LA:RULE[,RULE...][;LA:RULE...] or 'default'")
-        out.setdefault(la.strip(), []).extend(r.strip() for r in rules.split(",") if r.strip())
+        for r in (r.strip() for r in rules.split(",")):
+            if r and r.upper().startswith(f"{census.upper()}-"):
+                out.setdefault(la.strip(), []).append(r)
     return out
 
 
 def _inject(landing_dir, census: str, year, spec: str, seed: int) -> list[str]:
+    from orchestration.lib.synthetic.crcs_faults import inject_crcs_faults
     from orchestration.lib.synthetic.faults import inject_faults
 
     lines = []
-    for la, rules in parse_faults(spec).items():
-        for desc in inject_faults(landing_dir, census, year, la, rules, seed):
+    for la, rules in parse_faults(spec, census).items():
+        if census == "crcs":
+            descriptions = inject_crcs_faults(landing_dir, year, la, rules, seed)
+        else:
+            descriptions = inject_faults(landing_dir, census, year, la, rules, seed)
+        for desc in descriptions:
             lines.append(f"fault injected: {census.upper()} {year.label} {la}: {desc}")
     return lines
 
 
 def _build(args: argparse.Namespace) -> int:
+    """Build one census or both (CLA first: CRCS's reconciliation table reads CLA1)."""
     from orchestration.settings import load_settings
 
     settings = load_settings()
-    census = args.census
-    years = _years(args.years, "cla" if census == "all" else census, settings)
-    if census != "cla":
-        print(f"cssd build: --census {census} is not built yet; only cla", file=sys.stderr)
-        return 2
-    available = {y.label for y in settings.years(census)}
-    outside = [y.label for y in years if y.label not in available]
-    if outside:
-        print(
-            f"cssd build: {', '.join(outside)} not in the {census.upper()} series "
-            f"({min(available)} to {max(available)})",
-            file=sys.stderr,
-        )
-        return 2
+    plan = []
+    for census in _censuses(args.census):
+        years = _years(args.years, census, settings)
+        available = {y.label for y in settings.years(census)}
+        if args.census == "all":  # a range that spans both series: each census builds its part
+            years = [y for y in years if y.label in available]
+        outside = [y.label for y in years if y.label not in available]
+        if outside or not years:
+            print(
+                f"cssd build: {', '.join(outside) or args.years} not in the {census.upper()} series "
+                f"({min(available)} to {max(available)})",
+                file=sys.stderr,
+            )
+            return 2
+        plan.append((census, years))
 
     from orchestration.dbt_manifest import ensure_manifest
     from orchestration.instance import ensure_dagster_home
@@ -113,10 +146,8 @@ def _build(args: argparse.Namespace) -> int:
     instance = DagsterInstance.get()
     # Failures are printed below, once and readably; --verbose shows the run's own log.
     quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL" if not args.verbose else "INFO"}}}}
-    started = time.monotonic()
-    span = f"{years[0].label}:{years[-1].label}"
 
-    def run(job_name: str, tags: dict[str, str]) -> bool:
+    def run(job_name: str, span: str, tags: dict[str, str]) -> bool:
         result = defs.resolve_job_def(job_name).execute_in_process(
             instance=instance, run_config=quiet, tags={"cssd/years": span, **tags}, raise_on_error=False
         )
@@ -143,28 +174,30 @@ def _build(args: argparse.Namespace) -> int:
     seeds_digest = f"{seeds_hash()}:{settings.warehouse}"
     if marker.exists() and marker.read_text() == seeds_digest and settings.warehouse.exists():
         pass  # the seeds in the warehouse are these seeds: no need to load them again
-    elif not run("reference_build", {}):
+    elif not run("reference_build", "reference", {}):
         return 1
     else:
         marker.write_text(seeds_digest)
-    first, last = year_la_range(years[0], years[-1])
-    if not run(f"{census}_ingest", {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}):
+    for census, years in plan:
+        started = time.monotonic()
+        span = f"{years[0].label}:{years[-1].label}"
+        first, last = year_la_range(years[0], years[-1])
+        tags = {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
+        if not run(f"{census}_ingest", span, tags):
+            print(
+                f"cssd build: {census.upper()} returns failed validation; nothing was published. Their reports are "
+                f"under {settings.output_dir}/<year>/validation/{census}/",
+                file=sys.stderr,
+            )
+            return 1
+        tags = {ASSET_PARTITION_RANGE_START_TAG: years[0].label, ASSET_PARTITION_RANGE_END_TAG: years[-1].label}
+        if not run(f"{census}_transform", span, tags):
+            return 1
         print(
-            "cssd build: returns failed validation; nothing was published. Their reports are under "
-            f"{settings.output_dir}/<year>/validation/{census}/",
-            file=sys.stderr,
+            f"built {census.upper()} {span} ({len(years)} years): ingestion in one run, dbt and outputs in one "
+            f"run, in {time.monotonic() - started:.0f}s; outputs under {settings.output_dir}",
+            flush=True,
         )
-        return 1
-    if not run(
-        f"{census}_transform",
-        {ASSET_PARTITION_RANGE_START_TAG: years[0].label, ASSET_PARTITION_RANGE_END_TAG: years[-1].label},
-    ):
-        return 1
-    elapsed = time.monotonic() - started
-    print(
-        f"built {census.upper()} {span} ({len(years)} years): ingestion in one run, dbt and outputs in one run, "
-        f"in {elapsed:.0f}s; outputs under {settings.output_dir}"
-    )
     return 0
 
 
@@ -239,7 +272,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    """The demo: all of Wales, every year, then a faulty resubmission that the gates stop."""
+    """The demo: all of Wales, both censuses, every year, then faulty resubmissions that the gates stop."""
     import csv
     from collections import Counter
 
@@ -247,100 +280,121 @@ def _demo(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     latest = settings.latest_year
+    started = time.monotonic()
+    generate = argparse.Namespace(
+        census="all", years="all", seed=args.seed, scale=1.0, las=None, faults=None, faults_only=False, verbose=False
+    )
     steps = [
-        (
-            "generate synthetic returns for all 22 LAs, every year",
-            argparse.Namespace(
-                census="cla",
-                years="all",
-                seed=args.seed,
-                scale=1.0,
-                las=None,
-                faults=None,
-                faults_only=False,
-                verbose=False,
-            ),
-            _generate,
-        ),
-        ("build every year", argparse.Namespace(census="cla", years="all", verbose=False), _build),
+        ("generate synthetic CLA and CRCS returns for all 22 LAs, every year", generate, _generate),
+        ("build every year of both censuses", argparse.Namespace(census="all", years="all", verbose=False), _build),
     ]
     for title, ns, fn in steps:
         print(f"== cssd demo: {title}", flush=True)
         if fn(ns) != 0:
             print(f"cssd demo: '{title}' failed", file=sys.stderr)
             return 1
-    faults = parse_faults("default")
+    built = time.monotonic() - started
+    faults = {census: parse_faults("default", census) for census in ("cla", "crcs")}
     print(
-        f"== cssd demo: {len(faults)} LAs resubmit {latest.label} with faults: "
-        + "; ".join(f"{la}: {', '.join(r)}" for la, r in faults.items()),
+        f"== cssd demo: LAs resubmit {latest.label} with faults: "
+        + "; ".join(f"{c.upper()} {la}: {', '.join(r)}" for c, f in faults.items() for la, r in f.items()),
         flush=True,
     )
-    for line in _inject(settings.landing_dir, "cla", latest, "default", args.seed):
-        print("   " + line)
-    rebuilt = _build(argparse.Namespace(census="cla", years=latest.label, verbose=False))
-    report_dir = settings.output_dir / latest.label / "validation" / "cla"
+    for census in faults:
+        for line in _inject(settings.landing_dir, census, latest, "default", args.seed):
+            print("   " + line)
+    rebuilt = _build(argparse.Namespace(census="all", years=latest.label, verbose=False))
     failed = []
-    for la in sorted(faults):
-        with (report_dir / f"{la}.csv").open(encoding="utf-8", newline="") as f:
-            rows = list(csv.DictReader(f))
-        errors = Counter(r["rule_id"] for r in rows if r["severity"] == "error")
-        warnings = Counter(r["rule_id"] for r in rows if r["severity"] == "warning")
-        if errors:
-            failed.append(la)
-        print(
-            f"   {la}: {sum(errors.values())} error(s) {dict(errors)}, {sum(warnings.values())} warning(s) "
-            f"{dict(warnings)} -> {report_dir / (la + '.html')}"
-        )
+    for census, by_la in faults.items():
+        report_dir = settings.output_dir / latest.label / "validation" / census
+        for la in sorted(by_la):
+            with (report_dir / f"{la}.csv").open(encoding="utf-8", newline="") as f:
+                rows = list(csv.DictReader(f))
+            errors = Counter(r["rule_id"] for r in rows if r["severity"] == "error")
+            warnings = Counter(r["rule_id"] for r in rows if r["severity"] == "warning")
+            if errors:
+                failed.append((census, la))
+            print(
+                f"   {census.upper()} {la}: {sum(errors.values())} error(s) {dict(errors)}, "
+                f"{sum(warnings.values())} warning(s) {dict(warnings)} -> {report_dir / (la + '.html')}"
+            )
     if failed and rebuilt == 0:
         print("cssd demo: the faulty resubmissions were accepted: a gate is broken", file=sys.stderr)
         return 1
     if failed:
         print(
             f"== cssd demo: as expected, {len(failed)} resubmission(s) failed validation and were not stored; "
-            f"the data from their earlier good returns stays in place and {latest.label} stays published "
-            "from it. Wales summary: " + str(report_dir / "summary.html")
+            f"the data from their earlier good returns stays in place and {latest.label} stays published from it. "
+            f"Wales summaries: {settings.output_dir / latest.label / 'validation'}/<census>/summary.html"
         )
+    print(f"== cssd demo: both censuses, every year, built in {built:.0f}s", flush=True)
     print("== cssd demo: Wales totals against published figures", flush=True)
-    return _headlines(argparse.Namespace(census="cla"))
+    return _headlines(argparse.Namespace(census="all"))
+
+
+# Published Wales figures checked by `cssd headlines`: (census, publication table, dimension,
+# key, published census/measure names in published_headlines.csv).
+HEADLINES = [
+    ("cla", "cla1", "legal_status_group", "total", "CLA", "children_looked_after_31_march"),
+    ("crcs", "crcs1", "status", "total", "CIN", "total_children_in_need"),
+    ("crcs", "crcs1", "status", "total", "CRCS", "total_children_receiving_care_and_support"),
+    ("crcs", "crcs1", "status", "unborn", "CIN", "unborn_children_in_need"),
+    ("crcs", "crcs1", "status", "looked_after", "CRCS", "looked_after"),
+    ("crcs", "crcs1", "status", "child_protection_register", "CRCS", "on_child_protection_register_not_looked_after"),
+    ("crcs", "crcs1", "status", "neither", "CRCS", "neither_looked_after_nor_on_child_protection_register"),
+]
+
+
+def _published_wales_value(path, dimension: str, key: str) -> "tuple[str, str] | None":
+    import csv
+
+    from orchestration.lib.reference import WALES
+
+    with path.open(encoding="utf-8", newline="") as f:
+        row = next(
+            (
+                r
+                for r in csv.DictReader(f)
+                if r["area_code"] == WALES and r[dimension] == key and r["measure"] == "count"
+            ),
+            None,
+        )
+    return (row["value"], row["note_codes"]) if row else None
 
 
 def _headlines(args: argparse.Namespace) -> int:
-    """Wales totals in the written CLA1 files against the latest published figures."""
-    import csv
-
+    """Wales figures in the written files against the published figures (reference/published_headlines.csv)."""
     from orchestration.lib.publication import statswales_path
-    from orchestration.lib.reference import WALES, latest_published
+    from orchestration.lib.reference import latest_published
     from orchestration.settings import load_settings
 
     settings = load_settings()
-    published = latest_published("CLA", "children_looked_after_31_march")
-    print(f"{'year':8} {'cla1 Wales':>11} {'published':>10} {'diff %':>7}")
+    wanted = _censuses(args.census)
+    print(f"{'census':6} {'measure':55} {'year':8} {'cssd':>7} {'published':>10} {'diff %':>7}")
     worst = 0.0
     found = 0
-    for year in settings.years("cla"):
-        path = statswales_path(settings.output_dir, year.label, "cla1")
-        if not path.exists():
+    for census, table, dimension, key, pub_census, measure in HEADLINES:
+        if census not in wanted:
             continue
-        found += 1
-        with path.open(encoding="utf-8", newline="") as f:
-            row = next(
-                (
-                    r
-                    for r in csv.DictReader(f)
-                    if r["area_code"] == WALES and r["legal_status_group"] == "total" and r["measure"] == "count"
-                ),
-                None,
+        published = latest_published(pub_census, measure)
+        for year in settings.years(census):
+            pub = published.get(year.label)
+            path = statswales_path(settings.output_dir, year.label, table)
+            if not path.exists() or (pub is None and measure != "children_looked_after_31_march"):
+                continue
+            found += 1
+            cell = _published_wales_value(path, dimension, key)
+            value, notes = cell if cell else ("", "-")
+            diff = ""
+            if value and pub:
+                d = (float(value) - pub) / pub * 100
+                worst = max(worst, abs(d))
+                diff = f"{d:+.2f}"
+            print(
+                f"{pub_census:6} {measure:55} {year.label:8} {value or notes:>7} {pub and int(pub) or '':>10} {diff:>7}"
             )
-        value = row["value"] if row else ""
-        pub = published.get(year.label)
-        diff = ""
-        if value and pub:
-            d = (int(value) - pub) / pub * 100
-            worst = max(worst, abs(d))
-            diff = f"{d:+.2f}"
-        print(f"{year.label:8} {value or row['note_codes'] if row else '-':>11} {pub and int(pub) or '':>10} {diff:>7}")
     if not found:
-        print(f"no cla1.csv under {settings.output_dir}: run `cssd build` first", file=sys.stderr)
+        print(f"no published table files under {settings.output_dir}: run `cssd build` first", file=sys.stderr)
         return 1
     print(f"largest difference from a published figure: {worst:.2f}%")
     return 0
@@ -406,10 +460,10 @@ def main(argv: "list[str] | None" = None) -> int:
     val.set_defaults(func=_validate)
 
     head = sub.add_parser("headlines", help="Wales totals in the outputs against published figures")
-    head.add_argument("--census", choices=["cla"], default="cla")
+    head.add_argument("--census", choices=["cla", "crcs", "all"], default="all")
     head.set_defaults(func=_headlines)
 
-    demo = sub.add_parser("demo", help="make demo: generate, build every year, then a faulty resubmission")
+    demo = sub.add_parser("demo", help="make demo: generate, build both censuses, then faulty resubmissions")
     demo.add_argument("--seed", type=int, default=1)
     demo.set_defaults(func=_demo)
 

@@ -2,19 +2,27 @@
 
 from dagster import Definitions, in_process_executor
 
-from orchestration.defs.ingest import raw_cla
-from orchestration.defs.jobs import cla_ingest, cla_transform, reference_build
-from orchestration.defs.outputs import STATSWALES_CLA
+from orchestration.defs.ingest import raw_cla, raw_crcs
+from orchestration.defs.jobs import cla_ingest, cla_transform, crcs_ingest, crcs_transform, reference_build
+from orchestration.defs.outputs import STATSWALES_CLA, STATSWALES_CRCS
 from orchestration.defs.quality import GE_CHECKS
 from orchestration.defs.resources import build_resources
-from orchestration.defs.sensors import cla_landing_sensor
-from orchestration.defs.transform import dbt_cla_models, dbt_reference_seeds
+from orchestration.defs.sensors import cla_landing_sensor, crcs_landing_sensor
+from orchestration.defs.transform import dbt_cla_models, dbt_crcs_models, dbt_reference_seeds
 
 defs = Definitions(
-    assets=[raw_cla, dbt_reference_seeds, dbt_cla_models, *STATSWALES_CLA],
+    assets=[
+        raw_cla,
+        raw_crcs,
+        dbt_reference_seeds,
+        dbt_cla_models,
+        dbt_crcs_models,
+        *STATSWALES_CLA,
+        *STATSWALES_CRCS,
+    ],
     asset_checks=GE_CHECKS,
-    jobs=[cla_ingest, cla_transform, reference_build],
-    sensors=[cla_landing_sensor],
+    jobs=[cla_ingest, cla_transform, crcs_ingest, crcs_transform, reference_build],
+    sensors=[cla_landing_sensor, crcs_landing_sensor],
     resources=build_resources(),
     executor=in_process_executor,
 )

@@ -23,7 +23,7 @@ from dagster import (
 )
 
 from orchestration.defs.context import SETTINGS, WAREHOUSE_POOL
-from orchestration.defs.partitions import LA_DIM, YEAR_DIM, cla_year_la, year_la_pairs
+from orchestration.defs.partitions import LA_DIM, YEAR_DIM, YEAR_LA, year_la_pairs
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib.ingest import validate_return
 from orchestration.lib.issues import SubmissionError
@@ -166,29 +166,40 @@ def ingest_returns(
         )
 
 
-@multi_asset(
-    specs=[
-        AssetSpec(
-            raw_key("cla", t),
-            group_name="raw",
-            kinds={"python", "duckdb"},
-            description=f"CLA {t}: every LA return in one internal schema for all eras; validated by the Welsh "
-            "rule pack and the era's pandera model; child ids pseudonymised; UPN and postcodes dropped.",
-        )
-        for t in submission_spec("cla").table_names
-    ],
-    check_specs=[
-        AssetCheckSpec(
-            name="rows_match_ingested_files",
-            asset=raw_key("cla", t),
-            description="Every ingested file's row count is what the raw table holds for its year and LA.",
-        )
-        for t in submission_spec("cla").table_names
-    ],
-    partitions_def=cla_year_la,
-    backfill_policy=BackfillPolicy.single_run(),
-    pool=WAREHOUSE_POOL,
-    name="raw_cla",
-)
-def raw_cla(context: AssetExecutionContext, warehouse: WarehouseResource):
-    yield from ingest_returns(context, warehouse, "cla", cla_year_la)
+def raw_assets(census: str):
+    """The raw tables of one census as one multi-asset partitioned by collection year × LA."""
+    tables = submission_spec(census).table_names
+    label = census.upper()
+
+    @multi_asset(
+        specs=[
+            AssetSpec(
+                raw_key(census, t),
+                group_name="raw",
+                kinds={"python", "duckdb"},
+                description=f"{label} {t}: every LA return in one internal schema for all eras; validated by the "
+                "Welsh rule pack and the era's pandera model; child ids pseudonymised; UPN and postcodes dropped.",
+            )
+            for t in tables
+        ],
+        check_specs=[
+            AssetCheckSpec(
+                name="rows_match_ingested_files",
+                asset=raw_key(census, t),
+                description="Every ingested file's row count is what the raw table holds for its year and LA.",
+            )
+            for t in tables
+        ],
+        partitions_def=YEAR_LA[census],
+        backfill_policy=BackfillPolicy.single_run(),
+        pool=WAREHOUSE_POOL,
+        name=f"raw_{census}",
+    )
+    def _raw(context: AssetExecutionContext, warehouse: WarehouseResource):
+        yield from ingest_returns(context, warehouse, census, YEAR_LA[census])
+
+    return _raw
+
+
+raw_cla = raw_assets("cla")
+raw_crcs = raw_assets("crcs")

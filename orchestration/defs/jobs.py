@@ -1,24 +1,40 @@
 """Jobs. Ingestion is partitioned by year × LA and the models by year, so a build of a range of
-years is three runs: reference seeds, then ingestion of every LA of those years (one run), then
-dbt and the output files for those years (one run, one dbt invocation)."""
+years is three runs per census: reference seeds (only when they changed), then ingestion of every
+LA of those years (one run), then dbt and the output files for those years (one run, one dbt
+invocation). CRCS runs after CLA: its reconciliation table (REC1) reads CLA1."""
 
 from dagster import AssetSelection, define_asset_job
 
-from orchestration.defs.ingest import raw_cla
-from orchestration.defs.outputs import STATSWALES_CLA
-from orchestration.defs.transform import dbt_cla_models
+from orchestration.defs.ingest import raw_cla, raw_crcs
+from orchestration.defs.outputs import STATSWALES
+from orchestration.defs.transform import dbt_cla_models, dbt_crcs_models
 
-cla_ingest = define_asset_job(
-    name="cla_ingest",
-    selection=AssetSelection.assets(raw_cla),
-    description="Validate and store CLA returns (partitions: collection year × LA); writes validation reports.",
-)
+RAW = {"cla": raw_cla, "crcs": raw_crcs}
+MODELS = {"cla": dbt_cla_models, "crcs": dbt_crcs_models}
 
-cla_transform = define_asset_job(
-    name="cla_transform",
-    selection=AssetSelection.assets(dbt_cla_models, *STATSWALES_CLA),
-    description="dbt (staging → publication) and the output files for the CLA years of the partition range.",
-)
+
+def _ingest_job(census: str):
+    return define_asset_job(
+        name=f"{census}_ingest",
+        selection=AssetSelection.assets(RAW[census]),
+        description=f"Validate and store {census.upper()} returns (partitions: collection year × LA); writes "
+        "validation reports.",
+    )
+
+
+def _transform_job(census: str):
+    return define_asset_job(
+        name=f"{census}_transform",
+        selection=AssetSelection.assets(MODELS[census], *STATSWALES[census]),
+        description=f"dbt (staging → publication) and the output files for the {census.upper()} years of the "
+        "partition range.",
+    )
+
+
+cla_ingest = _ingest_job("cla")
+cla_transform = _transform_job("cla")
+crcs_ingest = _ingest_job("crcs")
+crcs_transform = _transform_job("crcs")
 
 reference_build = define_asset_job(
     name="reference_build",

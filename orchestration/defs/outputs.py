@@ -12,7 +12,7 @@ from dagster import (
 )
 
 from orchestration.defs.context import SETTINGS
-from orchestration.defs.partitions import cla_years, years_of
+from orchestration.defs.partitions import YEARS, years_of
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib.outputs.statswales import write_long_csv
 from orchestration.lib.publication import TABLES, read_publication_table, statswales_path, verify_statswales_file
@@ -20,12 +20,13 @@ from orchestration.lib.publication import TABLES, read_publication_table, statsw
 
 def _statswales_asset(table_id: str):
     spec = TABLES[table_id]
+    partitions_def = YEARS[spec.census]
 
     @asset(
         name=f"statswales_{table_id}",
         deps=[AssetKey(f"pub_{table_id}")],
         group_name="outputs",
-        partitions_def=cla_years,
+        partitions_def=partitions_def,
         backfill_policy=BackfillPolicy.single_run(),
         kinds={"csv"},
         check_specs=[
@@ -41,7 +42,7 @@ def _statswales_asset(table_id: str):
         f"<data>/output/<year>/statswales/{table_id}.csv. Unrounded until disclosure control lands.",
     )
     def _write(context: AssetExecutionContext, warehouse: WarehouseResource):
-        years = years_of(context.partition_key_range, cla_years)
+        years = years_of(context.partition_key_range, partitions_def)
         con = warehouse.connect(read_only=True)
         try:
             frame = read_publication_table(con, table_id, [y.label for y in years])
@@ -77,4 +78,8 @@ def _statswales_asset(table_id: str):
     return _write
 
 
-STATSWALES_CLA = [_statswales_asset(t) for t, spec in TABLES.items() if spec.census == "cla"]
+STATSWALES = {
+    census: [_statswales_asset(t) for t, spec in TABLES.items() if spec.census == census] for census in ("cla", "crcs")
+}
+STATSWALES_CLA = STATSWALES["cla"]
+STATSWALES_CRCS = STATSWALES["crcs"]

@@ -14,6 +14,10 @@ cla_years = StaticPartitionsDefinition([y.label for y in SETTINGS.years("cla")])
 crcs_years = StaticPartitionsDefinition([y.label for y in SETTINGS.years("crcs")])
 local_authorities = StaticPartitionsDefinition(sorted(welsh_la_codes()))
 cla_year_la = MultiPartitionsDefinition({YEAR_DIM: cla_years, LA_DIM: local_authorities})
+crcs_year_la = MultiPartitionsDefinition({YEAR_DIM: crcs_years, LA_DIM: local_authorities})
+
+YEARS = {"cla": cla_years, "crcs": crcs_years}
+YEAR_LA = {"cla": cla_year_la, "crcs": crcs_year_la}
 
 
 def years_of(

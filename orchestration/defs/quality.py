@@ -43,6 +43,19 @@ def _flows(con):
     return gates.cla_flow_frame(con), {}
 
 
+def _crcs1(con):
+    return gates.crcs1_gate_frame(con), {"area_codes": area_order()}
+
+
+def _crcs1_year_on_year(con):
+    frame = gates.crcs1_gate_frame(con)
+    return frame[frame["status"] == "looked_after"].reset_index(drop=True), {}  # one row per year x area
+
+
+def _rec1(con):
+    return gates.rec1_gate_frame(con), {"area_codes": area_order()}
+
+
 def ge_check(suite: str, asset: str, build: FrameAndParams, description: str, blocking: bool = True):
     """A blocking check fails the run (ERROR); a non-blocking one only warns (WARN)."""
 
@@ -104,5 +117,27 @@ GE_CHECKS = [
         _flows,
         "Each LA's and Wales's count looked after at 31 March is within 0.7–1.3 times last year's (warns).",
         blocking=False,
+    ),
+    ge_check(
+        "pub_crcs1",
+        "pub_crcs1",
+        _crcs1,
+        "CRCS1: the statuses (looked after, on the register, neither) sum to the total, and each status's share "
+        "of the total is within its bounds for Wales and for each LA.",
+    ),
+    ge_check(
+        "fct_crcs_year_on_year",
+        "pub_crcs1",
+        _crcs1_year_on_year,
+        "Each LA's and Wales's count of children receiving care and support is within 0.7–1.3 times last year's "
+        "(warns).",
+        blocking=False,
+    ),
+    ge_check(
+        "pub_rec1",
+        "pub_rec1",
+        _rec1,
+        "Reconciliation: looked-after children in CRCS and in CLA at 31 March differ by at most 15% of the CLA "
+        "count (at least 10 children) for an LA, 5% for Wales; the difference is CRCS minus CLA.",
     ),
 ]

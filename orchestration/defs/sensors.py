@@ -13,8 +13,8 @@ from dagster import (
 )
 
 from orchestration.defs.context import SETTINGS
-from orchestration.defs.jobs import cla_ingest
-from orchestration.defs.partitions import LA_DIM, YEAR_DIM, cla_years, local_authorities
+from orchestration.defs.jobs import cla_ingest, crcs_ingest
+from orchestration.defs.partitions import LA_DIM, YEAR_DIM, YEARS, local_authorities
 from orchestration.lib.readers import return_files, sha256_of
 
 
@@ -42,30 +42,40 @@ def changed_partitions(current: dict[str, str], seen: dict[str, str]) -> list[st
     return sorted(k for k, digest in current.items() if seen.get(k) != digest)
 
 
-@sensor(
-    job=cla_ingest,
-    minimum_interval_seconds=60,
-    default_status=DefaultSensorStatus.STOPPED,
-    description="Launches the raw partition (year × LA) of any new or changed CLA return, by content hash. "
-    "On its first tick it records what is there and launches nothing; turn it on after the first build.",
-)
-def cla_landing_sensor(context: SensorEvaluationContext):
-    current = landing_digests(
-        SETTINGS.landing_dir, "cla", cla_years.get_partition_keys(), local_authorities.get_partition_keys()
+def landing_sensor(census: str, job):
+    label = census.upper()
+
+    @sensor(
+        name=f"{census}_landing_sensor",
+        job=job,
+        minimum_interval_seconds=60,
+        default_status=DefaultSensorStatus.STOPPED,
+        description=f"Launches the raw partition (year × LA) of any new or changed {label} return, by content "
+        "hash. On its first tick it records what is there and launches nothing; turn it on after the first build.",
     )
-    if context.cursor is None:
-        context.update_cursor(json.dumps(current))
-        return SkipReason(f"recorded {len(current)} returns already in the landing folder")
-    seen = json.loads(context.cursor)
-    changed = changed_partitions(current, seen)
-    context.update_cursor(json.dumps(current))
-    if not changed:
-        return SkipReason("no new or changed returns")
-    return [
-        RunRequest(
-            run_key=f"{key}:{current[key][:16]}",
-            partition_key=MultiPartitionKey(dict(zip((YEAR_DIM, LA_DIM), key.split("|"), strict=True))),
-            tags={"cssd/trigger": "landing_sensor"},
+    def _sensor(context: SensorEvaluationContext):
+        current = landing_digests(
+            SETTINGS.landing_dir, census, YEARS[census].get_partition_keys(), local_authorities.get_partition_keys()
         )
-        for key in changed
-    ]
+        if context.cursor is None:
+            context.update_cursor(json.dumps(current))
+            return SkipReason(f"recorded {len(current)} returns already in the landing folder")
+        seen = json.loads(context.cursor)
+        changed = changed_partitions(current, seen)
+        context.update_cursor(json.dumps(current))
+        if not changed:
+            return SkipReason("no new or changed returns")
+        return [
+            RunRequest(
+                run_key=f"{key}:{current[key][:16]}",
+                partition_key=MultiPartitionKey(dict(zip((YEAR_DIM, LA_DIM), key.split("|"), strict=True))),
+                tags={"cssd/trigger": "landing_sensor"},
+            )
+            for key in changed
+        ]
+
+    return _sensor
+
+
+cla_landing_sensor = landing_sensor("cla", cla_ingest)
+crcs_landing_sensor = landing_sensor("crcs", crcs_ingest)

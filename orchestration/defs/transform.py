@@ -15,7 +15,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from orchestration.defs.context import WAREHOUSE_POOL
 from orchestration.defs.dbt_project import cssd_dbt_project
-from orchestration.defs.partitions import YEAR_DIM, cla_years, dbt_vars_for, years_of
+from orchestration.defs.partitions import YEAR_DIM, cla_years, crcs_years, dbt_vars_for, years_of
 from orchestration.defs.resources import WarehouseResource, export_dbt_environment
 
 LAYERS = ("staging", "intermediate", "marts", "publication")
@@ -66,10 +66,22 @@ def dbt_reference_seeds(context: AssetExecutionContext, dbt: DbtCliResource, war
     yield from dbt.cli(["build", "--indirect-selection", "cautious"], context=context).stream()
 
 
+def _build_years(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, partitions_def):
+    export_dbt_environment(warehouse)
+    dbt_vars = dbt_vars_for(years_of(context.partition_key_range, partitions_def))
+    context.log.info(f"dbt build for {dbt_vars['year_from']} to {dbt_vars['year_to']}")
+    # dbt unit tests run in `make test` (tests/dbt); production runs build and run the data tests.
+    args = ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test"]
+    yield from dbt.cli(args, context=context).stream()
+
+
+# CRCS models (and REC1, which reads both censuses) carry the dbt tag `crcs`; everything else in
+# the layers is CLA or shared (dim_local_authority) and is built with the CLA years.
 @dbt_assets(
     manifest=cssd_dbt_project.manifest_path,
     project=cssd_dbt_project,
     select="fqn:cssd.staging.cla fqn:cssd.intermediate fqn:cssd.marts fqn:cssd.publication",
+    exclude="tag:crcs",
     dagster_dbt_translator=TRANSLATOR,
     partitions_def=cla_years,
     backfill_policy=BackfillPolicy.single_run(),
@@ -78,9 +90,19 @@ def dbt_reference_seeds(context: AssetExecutionContext, dbt: DbtCliResource, war
 )
 def dbt_cla_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """CLA models for the run's years: one dbt invocation over the whole partition range."""
-    export_dbt_environment(warehouse)
-    dbt_vars = dbt_vars_for(years_of(context.partition_key_range, cla_years))
-    context.log.info(f"dbt build for {dbt_vars['year_from']} to {dbt_vars['year_to']}")
-    # dbt unit tests run in `make test` (tests/dbt); production runs build and run the data tests.
-    args = ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test"]
-    yield from dbt.cli(args, context=context).stream()
+    yield from _build_years(context, dbt, warehouse, cla_years)
+
+
+@dbt_assets(
+    manifest=cssd_dbt_project.manifest_path,
+    project=cssd_dbt_project,
+    select="tag:crcs",
+    dagster_dbt_translator=TRANSLATOR,
+    partitions_def=crcs_years,
+    backfill_policy=BackfillPolicy.single_run(),
+    pool=WAREHOUSE_POOL,
+    name="dbt_crcs_models",
+)
+def dbt_crcs_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    """CRCS models and the CLA reconciliation (REC1) for the run's years: one dbt invocation."""
+    yield from _build_years(context, dbt, warehouse, crcs_years)

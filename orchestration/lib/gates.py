@@ -183,3 +183,91 @@ def cla_flow_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         order by year, area_code
         """
     ).df()
+
+
+# CRCS status shares of the total children receiving care and support (CRCS1), per area. Published
+# Wales shares: 2011-12 looked after 28 %, on the register 11 %; 2020-21 42 %, 15 %, neither 43 %.
+# Wales must stay well inside those bounds; an LA may differ more (small numbers, local practice).
+CRCS_STATUS_SHARE_BOUNDS = {
+    # status: (Wales min, Wales max, LA min, LA max)
+    "looked_after": (0.20, 0.60, 0.05, 0.85),
+    "child_protection_register": (0.05, 0.30, 0.0, 0.50),
+    "neither": (0.25, 0.70, 0.05, 0.90),
+}
+
+
+def crcs1_gate_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row per year x area x status of pub_crcs1 (counts): the share of the total, its bounds,
+    the sum of the statuses, and the total's ratio to the area's previous-year total."""
+    bounds = " union all ".join(
+        f"select '{s}' as status, {wmin} as wales_min, {wmax} as wales_max, {lmin} as la_min, {lmax} as la_max"
+        for s, (wmin, wmax, lmin, lmax) in CRCS_STATUS_SHARE_BOUNDS.items()
+    )
+    return con.execute(
+        f"""
+        with counts as (
+            select year, area_code, status, try_cast(value as double) as n
+            from publication.pub_crcs1
+            where measure = 'count'
+        ), per_area as (
+            select year, area_code,
+                   max(case when status = 'total' then n end) as total,
+                   sum(case when status in ('looked_after', 'child_protection_register', 'neither') then n end)
+                       as sum_of_statuses
+            from counts group by year, area_code
+        ), with_prev as (
+            select *, lag(total) over (partition by area_code order by year) as total_previous,
+                   lag(year) over (partition by area_code order by year) as year_previous
+            from per_area
+        ), bounds as ({bounds})
+        select c.year, c.area_code, c.status,
+               cast(c.n as double) as n,
+               cast(a.total as double) as total,
+               cast(a.sum_of_statuses as double) as sum_of_statuses,
+               cast(c.n / nullif(a.total, 0) as double) as share,
+               cast(case when c.area_code = '{WALES}' then b.wales_min else b.la_min end as double) as min_share,
+               cast(case when c.area_code = '{WALES}' then b.wales_max else b.la_max end as double) as max_share,
+               cast(case when cast(substr(a.year, 1, 4) as integer)
+                              = cast(substr(a.year_previous, 1, 4) as integer) + 1
+                         then a.total / nullif(a.total_previous, 0) end as double) as ratio_to_previous_year
+        from counts c
+        join with_prev a using (year, area_code)
+        join bounds b using (status)
+        where a.total is not null
+        order by c.year, c.area_code, c.status
+        """
+    ).df()
+
+
+# Reconciliation (REC1): looked-after children in CRCS against CLA1's total at 31 March. CRCS counts
+# only plans that started by 1 January, so it is a little lower than CLA; LAs also differ by a few
+# children on purpose or by error. The gate blocks when the difference is more than 15 % of the CLA
+# count (at least 10 children) for an LA, or 5 % for Wales: then one of the two returns is wrong.
+REC_TOLERANCE_LA = 0.15
+REC_MIN_CHILDREN_LA = 10
+REC_TOLERANCE_WALES = 0.05
+
+
+def rec1_gate_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row per year x area of pub_rec1 with both counts: the absolute difference and its limit."""
+    return con.execute(
+        f"""
+        with r as (
+            select year, area_code,
+                   max(case when measure = 'crcs_count' then try_cast(value as double) end) as crcs_count,
+                   max(case when measure = 'cla_count' then try_cast(value as double) end) as cla_count,
+                   max(case when measure = 'difference' then try_cast(value as double) end) as difference
+            from publication.pub_rec1
+            group by year, area_code
+        )
+        select year, area_code, crcs_count, cla_count, difference,
+               cast(abs(difference) as double) as abs_difference,
+               cast(case when area_code = '{WALES}' then {REC_TOLERANCE_WALES} * cla_count
+                         else greatest({REC_MIN_CHILDREN_LA}, {REC_TOLERANCE_LA} * cla_count) end as double)
+                   as allowed_difference,
+               cast(crcs_count - cla_count as double) as recomputed_difference
+        from r
+        where crcs_count is not null and cla_count is not null
+        order by year, area_code
+        """
+    ).df()
