@@ -94,7 +94,8 @@ def _shift(iso: str, years: int) -> date | None:
 class CrcsHandReturn:
     """One LA's CRCS return for ``year``, built from the hand-written children above."""
 
-    def __init__(self, year: int = BASE_YEAR, la_code: str = LA):
+    def __init__(self, year: int = BASE_YEAR, la_code: str = LA, copies: int = 1):
+        self.copies = copies  # the hand-written children repeated under other ids (K1, K1x1, K1x2, ...)
         self.year = CollectionYear(year)
         self.la_code = la_code
         self.era = self.year.era("crcs").name
@@ -114,14 +115,14 @@ class CrcsHandReturn:
         all_year = self.era == "CRCS_ALL_YEAR"
         sexes = SEX.get(self.era, SEX["*"])
         out = []
-        for plan in PLANS:
+        for plan in self._copied(PLANS):
             p = dict(zip(PLAN_COLUMNS, plan, strict=True))
             ds, de = _shift(p["plan_start_date"], self.shift), _shift(p["plan_end_date"], self.shift)
             if ds > census or (de is not None and de < start):
                 continue
             if not all_year and de is not None and de <= census:
                 continue  # snapshot eras: only the plans open on the census date
-            sex, dob, expected, eth, upn = CHILDREN[p["child_id"]]
+            sex, dob, expected, eth, upn = CHILDREN[p["child_id"].split("x")[0]]
             row = {
                 "child_id": p["child_id"],
                 "sex": sexes[sex],
@@ -145,8 +146,11 @@ class CrcsHandReturn:
                 "episode_end_date": _shift(e, self.shift).strftime(fmt) if e else None,
                 "legal_status": ls,
             }
-            for child, s, e, ls in CLA_EPISODES
+            for child, s, e, ls in self._copied(CLA_EPISODES)
         ]
+
+    def _copied(self, rows: list[tuple]) -> list[tuple]:
+        return [(row[0] + (f"x{k}" if k else ""), *row[1:]) for k in range(self.copies) for row in rows]
 
     # -- editing --------------------------------------------------------------------------
 
