@@ -297,3 +297,22 @@ def test_every_crcs_rule_is_in_the_generated_rules_doc_once():
     for rule in CRCS_RULES:
         assert text.count(f"| {rule.id} |") == 1
         assert " ".join(rule.message.split()).replace("|", "\\|") in text
+
+
+@pytest.mark.parametrize("year", [2009, 2015, 2016, 2024])
+def test_cross_census_rule_counts_only_cla_children_looked_after_on_31_march(year):
+    """K1's CLA episode is open on 31 March (read in the CLA era's date format); K2's is a short break
+    (V3) and K5's ended: marked looked after in CRCS, those two are reported, K1 is not."""
+    rule = RULES["CRCS-063"]
+    r = CrcsHandReturn(year)
+    r.set("K2", "looked_after", "Y").set("K5", "looked_after", "Y")
+    assert sorted(i.row for i in r.issues([rule])) == sorted([r.line("K2"), r.line("K5")])
+    r.linked_present = False
+    assert r.issues([rule]) == []
+
+
+def test_cross_census_rule_skips_closed_plans_of_the_all_year_era():
+    rule = RULES["CRCS-063"]
+    r = CrcsHandReturn(ALL_YEAR)
+    r.set("K6", "looked_after", "Y")  # plan closed in the year: not open on 31 March
+    assert r.issues([rule]) == []
