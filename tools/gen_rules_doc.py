@@ -10,13 +10,21 @@ import sys
 from pathlib import Path
 
 from orchestration.lib.rules.cla import CLA_AREAS, CLA_RULES
+from orchestration.lib.rules.crcs import CRCS_AREAS, CRCS_RULES
 from orchestration.lib.rules.docs import render_rules_markdown
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
 
 
 def render() -> str:
-    return render_rules_markdown(CLA_RULES, CLA_AREAS, title="CLA rules (children looked after)")
+    cla = render_rules_markdown(CLA_RULES, CLA_AREAS, title="CLA rules (children looked after)")
+    crcs = render_rules_markdown(
+        CRCS_RULES,
+        CRCS_AREAS,
+        title="CRCS rules (children receiving care and support; Children in Need before 2016-17)",
+        header=False,
+    )
+    return cla + "\n" + crcs
 
 
 def main(argv: list[str]) -> int:

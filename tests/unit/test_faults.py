@@ -45,7 +45,13 @@ def _issues(landing: Path, year: CollectionYear, rules, la: str = LA):
     def frames(y):
         return {t: lt.frame for t, lt in read_la_return(landing, "cla", y, la).items() if lt.frame is not None}
 
-    ctx = RuleContext("cla", year, la, frames(year), previous=frames(year.previous()))
+    crcs = landing / "crcs" / year.label / la  # the LA's CRCS return, for the cross-census rule (CLA-104)
+    linked = (
+        {t: lt.frame for t, lt in read_la_return(landing, "crcs", year, la).items() if lt.frame is not None}
+        if crcs.is_dir()
+        else None
+    )
+    ctx = RuleContext("cla", year, la, frames(year), previous=frames(year.previous()), linked=linked)
     return run_rules(ctx, list(rules))
 
 

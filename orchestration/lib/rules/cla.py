@@ -10,8 +10,8 @@ Severities: ``error`` (the LA's partition is blocked until it is fixed) for anyt
 breaks the submission spec — a missing or malformed value, a code not valid in the year's era,
 dates that contradict each other, episodes that cannot follow one another. ``warning`` (reported
 only) for what is implausible or worth a look but does not make the published figures wrong:
-implausible dates, a child still open at 18, short breaks mixed with care, and continuity with
-last year's return.
+implausible dates, a child still open at 18, short breaks mixed with care, continuity with
+last year's return, and the cross-census check with the LA's CRCS return of the same year.
 
 Legal status and placement pairs checked (CLA-061 – CLA-065), from the codes' own definitions:
 
@@ -1553,6 +1553,39 @@ def _dob_changed(ctx):
     dob = h.dates(ctx, "children", "date_of_birth")
     before = h.dob_for(ctx, _c(ctx, "children", "child_id"), previous=True)
     return dob.notna() & before.notna() & dob.ne(before)
+
+
+# =============================================================================================
+# Cross-census: the LA's CRCS return for the same year (ctx.linked)
+
+A_LINK = "Cross-census"
+
+
+@_rule(
+    "CLA-104",
+    "episodes",
+    ("child_id",),
+    WARNING,
+    "The child is looked after on 31 March but is not in the local authority's CRCS return for the same year: every "
+    "looked after child has a care and support plan; add the child to the CRCS return, or check the child's ID in "
+    "both returns.",
+    A_LINK,
+)
+def _looked_after_missing_from_crcs(ctx):
+    """An episode open on 31 March (start on or before it, no end date, legal status not V3/V4) of a child under
+    18 on that date, whose `child_id` has no row in the LA's CRCS return of the same year (from 2009-10, when
+    the CIN census starts). Quiet when that return has not landed."""
+    frame = _frame(ctx, "episodes")
+    crcs = (ctx.linked or {}).get("children")
+    if not isinstance(crcs, pd.DataFrame):
+        return h.none(frame)
+    try:
+        ctx.year.era("crcs")
+    except ValueError:  # YearError: no CRCS (CIN) return before 2009-10
+        return h.none(frame)
+    ids = _c(ctx, "episodes", "child_id")
+    under_18 = h.age_on(h.dob_for(ctx, ids), h.census_date(ctx)) < 18
+    return h.cla_looked_after_at_census(frame, ctx.year) & under_18 & ~h.member(ids, h.col(crcs, "child_id"))
 
 
 CLA_RULES: tuple[Rule, ...] = tuple(_RULES)

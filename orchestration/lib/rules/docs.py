@@ -19,8 +19,12 @@ file, the line (the header is line 1), the column as the LA's file names it, the
 the message below. Messages never carry personal data.
 
 "Eras" are the return formats: for CLA, `SSDA903` 2002-03 – 2015-16, `LAC` 2016-17 – 2021-22,
-`CLA` 2022-23 on. A rule marked *last year* compares the return with the LA's return for the
-year before and reports against that year's file.
+`CLA` 2022-23 on; for CRCS, `CIN` (Children in Need) 2009-10 – 2015-16, `CRCS` (a snapshot of
+the children open on 31 March) 2016-17 – 2022-23, `CRCS_ALL_YEAR` (every plan open in the year)
+2023-24 on. A rule marked *last year* compares the return with the LA's return for the year
+before and reports against that year's file. The rules in the *Cross-census* areas compare the
+return with the LA's return of the other census for the same year (CLA and CRCS), and are quiet
+until that return has landed.
 """
 
 

@@ -416,3 +416,81 @@ def upn_check_letter_ok(s: pd.Series) -> pd.Series:
     expected = np.array(list(UPN_LETTERS))[total % 23]
     out.loc[full] = chars[:, 0] == expected
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# `;`-separated code lists (CRCS disability and parental factors)
+
+
+def code_items(s: pd.Series) -> pd.Series:
+    """One entry per item of each present list value, stripped, indexed like ``s`` (repeated index).
+
+    A single trailing ``;`` is allowed (``MOB;HAND;``); any other empty item stays as ``""``.
+    """
+    text = s.dropna().astype(object).str.replace(r";\s*$", "", regex=True)
+    if text.empty:
+        return pd.Series(dtype=object)
+    return text.str.split(";").explode().str.strip()
+
+
+def bad_items(s: pd.Series, valid: Iterable[str]) -> pd.Series:
+    """Present lists with at least one item (or an empty item) that is not among ``valid``."""
+    items = code_items(s)
+    out = pd.Series(False, index=s.index)
+    if items.empty:
+        return out
+    bad = ~isin(items, valid)
+    flagged = bad[bad].index.unique()
+    out.loc[flagged] = True
+    return out
+
+
+def repeated_items(s: pd.Series) -> pd.Series:
+    """Present lists naming the same (non-empty) item more than once."""
+    items = code_items(s)
+    out = pd.Series(False, index=s.index)
+    if items.empty:
+        return out
+    frame = pd.DataFrame({"row": items.index, "item": items.to_numpy()})
+    frame = frame[frame["item"].ne("")]
+    flagged = frame.loc[frame.duplicated(["row", "item"]), "row"].unique()
+    out.loc[flagged] = True
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Numbers
+
+
+def numbers(s: pd.Series) -> pd.Series:
+    """Text -> float; missing or not a finite number -> NaN."""
+    out = pd.to_numeric(s.astype(object), errors="coerce").astype(float)
+    return out.where(np.isfinite(out))
+
+
+# ---------------------------------------------------------------------------------------------
+# Cross-census: the CLA return of the same LA and year (ctx.linked of a CRCS return, or ctx.tables)
+
+CLA_SHORT_BREAKS = frozenset({"V3", "V4"})
+
+
+def cla_looked_after_at_census(episodes: pd.DataFrame | None, year: CollectionYear) -> pd.Series:
+    """Rows of a CLA episodes text frame that make the child looked after at 31 March of ``year``.
+
+    An episode with a start date on or before the census date (read in the CLA era's own date
+    format for the year), no end date, and a legal status other than V3/V4 (short breaks).
+    """
+    if episodes is None:
+        return pd.Series(dtype=bool)
+    try:
+        fmt = year.era("cla").strptime_format
+    except YearError:
+        return pd.Series(False, index=episodes.index)
+    start = parse_dates(col(episodes, "episode_start_date"), fmt)
+    return (
+        col(episodes, "child_id").notna()
+        & start.notna()
+        & (start <= pd.Timestamp(year.census_date))
+        & col(episodes, "episode_end_date").isna()
+        & ~isin(col(episodes, "legal_status"), CLA_SHORT_BREAKS)
+    )

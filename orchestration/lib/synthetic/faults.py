@@ -12,7 +12,8 @@ where the return has no such row (a small LA with no adoption that year), makes 
 fault can always be injected into a generated return of an era the rule applies to. Faults of
 one call avoid the children an earlier fault of the same call touched, where they can, so that
 they do not undo one another. Cross-year faults (CLA-100 – CLA-103) edit this year's files
-against last year's return, which must be in the landing folder too.
+against last year's return, which must be in the landing folder too. The cross-census fault
+(CLA-104) edits the LA's CRCS return of the same year (writing a small one if none has landed).
 
 ``DEFAULT_DEMO_FAULTS`` is the small set the demo injects (in ``DEFAULT_DEMO_FAULT_YEAR``).
 """
@@ -1054,6 +1055,62 @@ def _dob_changed(fr: FaultReturn) -> Injected:
     row = fr.row("children", lambda r: r["child_id"] in before and fr.d(r["date_of_birth"]) is not None)
     row["date_of_birth"] = fr.t(fr.d(row["date_of_birth"]) - timedelta(days=1))
     return Injected("CLA-103", "children", row, "date of birth moved a day from last year's")
+
+
+# =============================================================================================
+# Cross-census (edits the LA's CRCS return of the same year)
+
+CRCS_SEX = {"1": "1", "2": "2", "M": "M", "F": "F"}  # CLA sex -> CRCS sex of the same era (the codes agree)
+
+
+@_fault("CLA-104")
+def _missing_from_crcs(fr: FaultReturn) -> Injected:
+    """Remove a child looked after on 31 March from the LA's CRCS return of the year. Where no CRCS return
+    has landed, write one holding the LA's other looked-after children (one row each, a plan from the
+    start of their episode) so that the CLA return can be checked against it."""
+    looked_after = {
+        c: eps[-1]
+        for c, eps in fr.chains().items()
+        if _open(fr, eps[-1])
+        and eps[-1]["legal_status"] not in SHORT_BREAKS
+        and (fr.d(eps[-1]["episode_start_date"]) or date.max) <= fr.census_date
+        and (fr.dob(c) or date.min) > fr.census_date.replace(year=fr.census_date.year - 18)
+    }
+    child = fr.pick(sorted(looked_after), child_of=lambda c: c)
+    crcs = fr.folder.parent.parent.parent / "crcs" / fr.year.label / fr.la_code
+    era = fr.year.era("crcs").name
+    columns = submission_spec("crcs").tables["children"].columns_for(era)
+    path = crcs / "children.csv"
+    if path.exists():
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.reader(f))
+        names = [h.strip().lower() for h in rows[0]]
+        at = names.index(next(c.source_name(era).lower() for c in columns if c.name == "child_id"))
+        kept = [rows[0]] + [r for r in rows[1:] if len(r) <= at or r[at].strip() != child]
+        what = "child looked after on 31 March removed from the CRCS return"
+    else:
+        children = {r["child_id"]: r for r in fr.tables["children"]}
+        kept = [[c.source_name(era) for c in columns]]
+        for other, episode in sorted(looked_after.items()):
+            if other == child or other not in children:
+                continue
+            kid = children[other]
+            values = {
+                "child_id": other,
+                "sex": CRCS_SEX.get(kid["sex"], "9" if era == "CIN" else "U"),
+                "date_of_birth": kid["date_of_birth"],
+                "ethnicity": kid.get("ethnicity") or "NOBT",
+                "plan_start_date": episode["episode_start_date"],
+                "category_of_need": episode["category_of_need"] or "N1",
+                "looked_after": "Y",
+                "on_child_protection_register": "N",
+            }
+            kept.append([values.get(c.name, "") for c in columns])
+        what = "CRCS return written without one child looked after on 31 March"
+    crcs.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(kept)
+    return Injected("CLA-104", "episodes", looked_after[child], what)
 
 
 # =============================================================================================

@@ -4,7 +4,8 @@ The children and their episodes are written once, in the terms of the 2023-24 co
 (CLA era, ISO dates, CLA codes). ``HandReturn(year)`` shifts every date by whole years to the
 requested collection year and renders it as that era's text frames — the same shape the reader
 gives a ``RuleContext``: internal column names, text values, missing = NaN, ``_line`` from 2 —
-with last year's return (the same children one year earlier) as ``ctx.previous``.
+with last year's return (the same children one year earlier) as ``ctx.previous`` and, as
+``ctx.linked``, the LA's CRCS return of the same year holding every child (``crcs_ids``).
 
 Mutating helpers (``set``, ``add``, ``drop``…) edit the rendered rows, so a test can write any
 text, including a badly formatted date or another era's code. ``date("2023-05-01")`` turns a
@@ -87,6 +88,8 @@ class HandReturn:
         shift = self.year.start_year - BASE_YEAR  # the same children, seen from this year and the one before
         self.tables = self._render(self.year, shift)
         self.prev_tables = self._render(self.year.previous(), shift)
+        # the child ids of the LA's CRCS return of the same year (ctx.linked); None = not landed
+        self.crcs_ids: list[str] | None = list(CHILDREN)
 
     # -- rendering ------------------------------------------------------------------------
 
@@ -215,6 +218,14 @@ class HandReturn:
             out[table] = frame
         return out
 
+    def linked(self) -> dict[str, pd.DataFrame] | None:
+        """The LA's CRCS return of the same year, as far as the cross-census rule reads it (the child ids)."""
+        if self.crcs_ids is None:
+            return None
+        frame = pd.DataFrame({"child_id": pd.Series(self.crcs_ids, dtype=object)})
+        frame["_line"] = list(range(2, len(frame) + 2))
+        return {"children": frame}
+
     def ctx(self, with_previous: bool = True) -> RuleContext:
         return RuleContext(
             "cla",
@@ -222,6 +233,7 @@ class HandReturn:
             self.la_code,
             self.frames(),
             previous=self.frames(previous=True) if with_previous else None,
+            linked=self.linked(),
         )
 
     def issues(self, rules, with_previous: bool = True):

@@ -232,6 +232,8 @@ CASES: dict[str, Case] = {
     "CLA-103": Case(
         lambda r: r.set("children", "C1", "date_of_birth", r.date("2012-05-02")), row=("children", "C1", 0)
     ),
+    # cross-census
+    "CLA-104": Case(lambda r: r.crcs_ids.remove("C7"), row=("episodes", "C7", 0)),
 }
 
 
@@ -398,3 +400,25 @@ def test_no_rule_crashes_on_empty_or_missing_tables():
     ctx = r.ctx()
     ctx.previous = {"children": ctx.previous["children"]}  # last year's episodes unknown
     run_rules(ctx, CLA_RULES)
+
+
+def test_cross_census_rule_counts_only_children_looked_after_on_31_march_under_18():
+    rule = RULES["CLA-104"]
+    r = HandReturn(CLA_YEAR)
+    r.crcs_ids = ["C2"]  # C1, C4, C6, C7 are looked after on 31 March; C2 (adopted), C3 (short breaks), C5 (left) not
+    assert sorted(i.row for i in r.issues([rule])) == sorted(
+        r.line("episodes", c, i) for c, i in (("C1", 1), ("C4", 1), ("C6", 0), ("C7", 0))
+    )
+    r.set("children", "C7", "date_of_birth", r.date("2005-01-01"))  # 18 on 31 March: not a CRCS child
+    assert r.line("episodes", "C7", 0) not in {i.row for i in r.issues([rule])}
+
+
+def test_cross_census_rule_quiet_without_the_crcs_return_or_before_2009_10():
+    rule = RULES["CLA-104"]
+    r = HandReturn(CLA_YEAR)
+    r.crcs_ids = None
+    assert r.issues([rule]) == []
+    for year, fires in ((2008, False), (2009, True)):
+        r = HandReturn(year)
+        r.crcs_ids = []
+        assert bool(r.issues([rule])) == fires, year
