@@ -361,6 +361,16 @@ def test_cla_stock_exceeds_crcs_looked_after_by_late_entrants(full):
     assert late_dropped >= 10
 
 
+def test_crcs_only_ids_never_meet_another_las(full):
+    y = CollectionYear(2020)
+    owner: dict[str, str] = {}
+    for folder in sorted((full[0] / "crcs" / y.label).iterdir()):
+        for r in Crcs(folder, y).rows:
+            if r["looked_after"] == "N":  # CRCS-only children
+                assert owner.setdefault(r["child_id"], folder.name) == folder.name, r["child_id"]
+    assert len(owner) > 5000
+
+
 def test_crcs_only_children_keep_their_id_across_years(small_returns):
     a, b = small_returns[("2011-12", "W06000015")], small_returns[("2012-13", "W06000015")]
     first = {r["child_id"]: r for r in a.rows if r["looked_after"] == "N" and r["date_of_birth"]}

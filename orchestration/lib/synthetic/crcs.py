@@ -317,7 +317,8 @@ def _assign_ids(la: _LA) -> None:
     kind, prefix, _digits, _gap = cla_ref.id_style(la.gss)
     # The LA's own prefix (unique to the LA) or CS + the LA's two-digit order: ids never meet
     # the CLA ids (all digits, or prefix/C + digits) nor another LA's CRCS ids.
-    head = f"{prefix}S" if kind == "prefix" else f"CS{cla_ref.la_codes().index(la.gss) + 1:02d}"
+    own = kind == "prefix" and prefix == cla_ref.ID_PREFIX.get(la.gss)
+    head = f"{prefix}S" if own else f"CS{cla_ref.la_codes().index(la.gss) + 1:02d}"
     rng = random.Random(f"crcs-ids:{la.gss}")
     n = rng.randrange(500)
     for k in sorted(la.kids, key=lambda k: (k.cases[0].start if k.cases else 0, k.serial)):
