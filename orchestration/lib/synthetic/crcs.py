@@ -565,6 +565,13 @@ def _la_rows(la: _LA, lac_kids: list[dict], y: int, era: str, t: dict[str, int],
             "on_child_protection_register": "Y" if c.kind == "cpr" else "N",
         }
         row.update(_attributes(c.seed, y, era, status, c.need, k.dob, unborn, c.kind == "cpr"))
+        if row["plan_end_date"] is not None and not unborn:
+            # A plan closed in the year: health items follow the child's age when it closed.
+            age_then = _age(k.dob, row["plan_end_date"])
+            if age_then < 1:
+                row["immunisations_up_to_date"] = ""
+            if age_then < 5:
+                row["dental_check"] = ""
         rows.append(row)
     # The deliberate extra: a child counted as neither, recorded as looked after, not in the CLA return.
     rng = random.Random(f"crcs-lac:{seed}:{la.gss}:{y}")
