@@ -143,9 +143,107 @@ TABLES = {
         keys={},
         measures_by_key={"*": ["count"]},
     ),
+    "crcs1": PublishedTable(
+        table_id="crcs1",
+        census="crcs",
+        title="Children receiving care and support at 31 March by local authority and status",
+        dimensions=["status"],
+        keys={"status": ["total", "looked_after", "child_protection_register", "neither", "unborn"]},
+        measures_by_key={"total": ["count", "rate_per_10000"], "*": ["count"]},
+    ),
+    "crcs2": PublishedTable(
+        table_id="crcs2",
+        census="crcs",
+        title="Children receiving care and support at 31 March by category of need",
+        dimensions=["category_of_need"],
+        keys={"category_of_need": ["total", *(f"N{i}" for i in range(1, 10))]},
+        measures_by_key={"total": ["count"], "*": ["count", "percent"]},
+    ),
+    "crcs3": PublishedTable(
+        table_id="crcs3",
+        census="crcs",
+        title="Children receiving care and support at 31 March by sex and age group",
+        dimensions=["sex", "age_group"],
+        keys={"sex": ["total", "male", "female", "other"], "age_group": AGE_GROUPS},
+        measures_by_key={"*": ["count"]},
+        wales_only=True,
+    ),
+    "crcs4": PublishedTable(
+        table_id="crcs4",
+        census="crcs",
+        title="Children receiving care and support at 31 March with a disability, by type",
+        dimensions=["disability_type"],
+        keys={
+            "disability_type": [
+                "total",
+                "MOB",
+                "HAND",
+                "PC",
+                "INC",
+                "COMM",
+                "LD",
+                "HEAR",
+                "VIS",
+                "BEH",
+                "CON",
+                "AUT",
+                "OTH",
+            ]
+        },
+        measures_by_key={"*": ["count", "percent"]},
+    ),
+    "crcs5": PublishedTable(
+        table_id="crcs5",
+        census="crcs",
+        title="Children receiving care and support at 31 March by parental factor",
+        dimensions=["parental_factor"],
+        keys={"parental_factor": ["total", "PMH", "PSM", "DA", "PLD", "PPH"]},
+        measures_by_key={"*": ["count", "percent"]},
+    ),
+    "crcs6": PublishedTable(
+        table_id="crcs6",
+        census="crcs",
+        title=(
+            "Children receiving care and support at 31 March with mental health, substance misuse "
+            "or youth offending recorded"
+        ),
+        dimensions=["factor"],
+        keys={"factor": ["total", "mental_health", "substance_misuse", "youth_offending"]},
+        measures_by_key={"*": ["count", "percent"]},
+    ),
+    "crcs7": PublishedTable(
+        table_id="crcs7",
+        census="crcs",
+        title="Children receiving care and support at 31 March: immunisations up to date and dental check",
+        dimensions=["health_item", "health_status"],
+        keys={
+            "health_item": ["immunisations_up_to_date", "dental_check"],
+            "health_status": ["total", "yes", "no", "not_recorded"],
+        },
+        measures_by_key={"total": ["count"], "*": ["count", "percent"]},
+    ),
+    "crcs8": PublishedTable(
+        table_id="crcs8",
+        census="crcs",
+        title="Care and support plans during the year: started, and closed by reason",
+        dimensions=["flow", "reason_for_closure"],
+        keys={
+            "flow": ["started", "closed"],
+            "reason_for_closure": ["total", *(f"RC{i}" for i in range(1, 9))],
+        },
+        measures_by_key={"*": ["count"]},
+    ),
+    "rec1": PublishedTable(
+        table_id="rec1",
+        census="crcs",
+        title="Reconciliation: looked-after children in CRCS vs CLA at 31 March",
+        dimensions=[],
+        keys={},
+        measures_by_key={"*": ["crcs_count", "cla_count", "difference"]},
+    ),
 }
 
-MEASURE_ORDER = ["count", "rate_per_10000", "percent", "median_age"]
+MEASURE_ORDER = ["count", "rate_per_10000", "percent", "median_age", "crcs_count", "cla_count", "difference"]
 
 
 def statswales_path(output_dir: Path, year: str, table_id: str) -> Path:

@@ -18,7 +18,7 @@ import pytest
 
 from orchestration.lib.ingest import prepare_year
 from orchestration.lib.reference import welsh_la_codes
-from orchestration.lib.warehouse import connect, replace_partition
+from orchestration.lib.warehouse import connect, ensure_raw_tables, replace_partition
 from orchestration.lib.years import CollectionYear
 from orchestration.paths import DBT_PROJECT_DIR
 from tests.conftest import TEST_KEY
@@ -85,6 +85,7 @@ def built_warehouse(tmp_path_factory) -> Path:
     shutil.copytree(FIXTURES / "cla_small", root / "data")
     warehouse = root / "warehouse.duckdb"
     con = connect(warehouse)
+    ensure_raw_tables(con, "crcs")  # the CRCS models build too (on no rows)
     for label in ("2015-16", "2016-17"):
         p = prepare_year(
             root / "data" / "landing",
