@@ -47,9 +47,8 @@ def _crcs1(con):
     return gates.crcs1_gate_frame(con), {"area_codes": area_order()}
 
 
-def _crcs1_year_on_year(con):
-    frame = gates.crcs1_gate_frame(con)
-    return frame[frame["status"] == "looked_after"].reset_index(drop=True), {}  # one row per year x area
+def _crcs_year_on_year(con):
+    return gates.crcs_year_on_year_frame(con), {}
 
 
 def _rec1(con):
@@ -127,8 +126,8 @@ GE_CHECKS = [
     ),
     ge_check(
         "fct_crcs_year_on_year",
-        "pub_crcs1",
-        _crcs1_year_on_year,
+        "fct_crcs_children_at_census",
+        _crcs_year_on_year,
         "Each LA's and Wales's count of children receiving care and support is within 0.7–1.3 times last year's "
         "(warns).",
         blocking=False,

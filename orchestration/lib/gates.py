@@ -271,3 +271,31 @@ def rec1_gate_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         order by year, area_code
         """
     ).df()
+
+
+def crcs_year_on_year_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row per year x area of the CRCS mart: children receiving care and support at 31 March
+    (each LA, and Wales in years every LA sent), with the ratio to the same area's previous year."""
+    return con.execute(
+        f"""
+        with per_la as (
+            select year, la_code as area_code, count(*) as n
+            from marts.fct_crcs_children_at_census group by all
+        ), complete_years as (
+            select year from per_la group by year having count(*) = 22
+        ), areas as (
+            select * from per_la
+            union all
+            select year, '{WALES}', sum(n) from per_la where year in (select year from complete_years) group by year
+        ), with_prev as (
+            select *, lag(n) over (partition by area_code order by year) as n_previous,
+                   lag(year) over (partition by area_code order by year) as year_previous
+            from areas
+        )
+        select year, area_code, cast(n as double) as children,
+               cast(case when cast(substr(year, 1, 4) as integer) = cast(substr(year_previous, 1, 4) as integer) + 1
+                         then n / nullif(n_previous, 0) end as double) as ratio_to_previous_year
+        from with_prev
+        order by year, area_code
+        """
+    ).df()
