@@ -14,6 +14,7 @@ import logging
 import os
 import sys
 import time
+import warnings
 
 from orchestration.lib.years import CollectionYear, YearError, parse_year_range
 
@@ -427,6 +428,9 @@ def _dev(args: argparse.Namespace) -> int:
 
 def main(argv: "list[str] | None" = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # Dagster flags the parameters it still calls beta (backfill_policy…) on every import: not news
+    # for a statistician reading the output.
+    warnings.filterwarnings("ignore", message=".*is currently in beta.*")
     parser = argparse.ArgumentParser(prog="cssd", description="Children's social services statistics for Wales")
     sub = parser.add_subparsers(dest="command", required=True)
 

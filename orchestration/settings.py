@@ -51,6 +51,9 @@ class Settings:
         return census_years(census, self.today)
 
 
+_DEMO_KEY_WARNED: list[bool] = []
+
+
 def load_settings(environ: "dict[str, str] | None" = None) -> Settings:
     env = os.environ if environ is None else environ
     data_dir = Path(env.get("CSSD_DATA_DIR") or "./data").expanduser().resolve()
@@ -59,10 +62,12 @@ def load_settings(environ: "dict[str, str] | None" = None) -> Settings:
     key = env.get("CSSD_PSEUDONYM_KEY")
     using_demo_key = not key
     if using_demo_key:
-        log.warning(
-            "CSSD_PSEUDONYM_KEY is not set: using the public demo key. Pseudonyms made with it "
-            "can be reversed by anyone with the repository; use it for synthetic data only."
-        )
+        if not _DEMO_KEY_WARNED:
+            _DEMO_KEY_WARNED.append(True)  # once per process
+            log.warning(
+                "CSSD_PSEUDONYM_KEY is not set: using the public demo key. Pseudonyms made with it "
+                "can be reversed by anyone with the repository; use it for synthetic data only."
+            )
         key = DEMO_PSEUDONYM_KEY
     today_text = env.get("CSSD_TODAY")
     try:

@@ -32,11 +32,15 @@ def test_environment_overrides(tmp_path):
     assert s.latest_year.label == "2024-25"
 
 
-def test_missing_key_uses_the_demo_key_and_warns(caplog):
+def test_missing_key_uses_the_demo_key_and_warns_once(caplog, monkeypatch):
+    import orchestration.settings as settings_module
+
+    monkeypatch.setattr(settings_module, "_DEMO_KEY_WARNED", [])
     with caplog.at_level(logging.WARNING, logger="cssd.settings"):
         s = load_settings({"CSSD_DATA_DIR": "/tmp/x"})
+        load_settings({"CSSD_DATA_DIR": "/tmp/x"})
     assert s.using_demo_key and s.pseudonym_key == DEMO_PSEUDONYM_KEY.encode()
-    assert "demo key" in caplog.text
+    assert caplog.text.count("demo key") == 1
 
 
 def test_the_key_never_appears_in_the_settings_repr():
