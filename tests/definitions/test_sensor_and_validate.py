@@ -50,3 +50,26 @@ def test_cssd_validate_exit_codes_and_report(tmp_path, capsys):
     assert "ERROR   CLA-027" in out and "row 2, field legal_status" in out and "C001" not in out
     assert (tmp_path / "r" / "W06000015.csv").exists() and (tmp_path / "r" / "W06000015.html").exists()
     assert main(["validate", str(tmp_path / "nowhere")]) == 2
+
+
+def test_cssd_validate_a_crcs_return_with_its_cross_census_warning(tmp_path, capsys):
+    """A generated CRCS return validates clean but for the deliberate cross-census warning; a
+    fault injected by the CRCS injector makes it fail with exit 1, naming row, field and rule."""
+    from orchestration.lib.synthetic import generate_cla, generate_crcs
+    from orchestration.lib.synthetic.crcs_faults import inject_crcs_faults
+    from orchestration.lib.years import CollectionYear
+
+    year = CollectionYear.parse("2024-25")
+    landing = tmp_path / "landing"
+    generate_cla(landing, [year], seed=5, scale=0.2, la_codes=["W06000015"])
+    generate_crcs(landing, [year], seed=5, scale=0.2, las=["W06000015"])
+    folder = landing / "crcs" / year.label / "W06000015"
+    assert main(["validate", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "CRCS return 2024-25 (CRCS_ALL_YEAR era), W06000015: 0 error(s), 1 warning(s)" in out
+    assert "WARNING CRCS-063" in out
+
+    (description,) = inject_crcs_faults(landing, year, "W06000015", ["CRCS-013"], 5)
+    assert main(["validate", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert "ERROR   CRCS-013" in out and "children.csv row " in out and ", field " in out
