@@ -198,10 +198,23 @@ def _build(args: argparse.Namespace) -> int:
             failed.append(census)
             continue
         print(
-            f"built {census.upper()} {span} ({len(years)} years): ingestion in one run, dbt and outputs in one "
-            f"run, in {time.monotonic() - started:.0f}s; outputs under {settings.output_dir}",
+            f"built {census.upper()} {span} ({len(years)} years): ingestion in one run, dbt and the published "
+            f"tables in one run, in {time.monotonic() - started:.0f}s",
             flush=True,
         )
+    built = sorted({y for census, years in plan if census not in failed for y in years})
+    if built:
+        started = time.monotonic()
+        span = f"{built[0].label}:{built[-1].label}"
+        tags = {ASSET_PARTITION_RANGE_START_TAG: built[0].label, ASSET_PARTITION_RANGE_END_TAG: built[-1].label}
+        if run("release", span, tags):
+            print(
+                f"release {span}: workbooks, release.html and manifest.json for {len(built)} year(s) in "
+                f"{time.monotonic() - started:.0f}s; outputs under {settings.output_dir}",
+                flush=True,
+            )
+        else:
+            failed.append("release")
     return 1 if failed else 0
 
 

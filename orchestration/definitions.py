@@ -3,8 +3,8 @@
 from dagster import Definitions, in_process_executor
 
 from orchestration.defs.ingest import raw_cla, raw_crcs
-from orchestration.defs.jobs import cla_ingest, cla_transform, crcs_ingest, crcs_transform, reference_build
-from orchestration.defs.outputs import STATSWALES_CLA, STATSWALES_CRCS
+from orchestration.defs.jobs import cla_ingest, cla_transform, crcs_ingest, crcs_transform, reference_build, release
+from orchestration.defs.outputs import PUBLISHED_CLA, PUBLISHED_CRCS, release_files
 from orchestration.defs.quality import GE_CHECKS
 from orchestration.defs.resources import build_resources
 from orchestration.defs.sensors import cla_landing_sensor, crcs_landing_sensor
@@ -17,11 +17,12 @@ defs = Definitions(
         dbt_reference_seeds,
         dbt_cla_models,
         dbt_crcs_models,
-        *STATSWALES_CLA,
-        *STATSWALES_CRCS,
+        *PUBLISHED_CLA,
+        *PUBLISHED_CRCS,
+        release_files,
     ],
     asset_checks=GE_CHECKS,
-    jobs=[cla_ingest, cla_transform, crcs_ingest, crcs_transform, reference_build],
+    jobs=[cla_ingest, cla_transform, crcs_ingest, crcs_transform, release, reference_build],
     sensors=[cla_landing_sensor, crcs_landing_sensor],
     resources=build_resources(),
     executor=in_process_executor,

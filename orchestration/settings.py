@@ -6,6 +6,9 @@ CSSD_DATA_DIR       data folder (default ./data): landing/, output/, warehouse, 
 CSSD_WAREHOUSE      DuckDB warehouse file (default <data>/warehouse.duckdb)
 CSSD_PSEUDONYM_KEY  secret key for child-id pseudonyms; unset = the public demo key, with a warning
 CSSD_TODAY          ISO date used instead of today to decide the latest collection year (tests, reruns)
+CSSD_DISCLOSURE     disclosure control policy: round5 (default) or suppress (publication.md)
+CSSD_FINAL_THROUGH  the last collection year whose figures are final (YYYY-YY); later years are
+                    provisional, [p]. Default: every year but the latest
 """
 
 import logging
@@ -30,6 +33,12 @@ class Settings:
     pseudonym_key: bytes = field(repr=False)
     using_demo_key: bool
     today: date
+    disclosure_policy: str = "round5"
+    final_through: CollectionYear | None = None  # None: every year but the latest is final
+
+    def is_provisional(self, year: CollectionYear) -> bool:
+        final = self.final_through or self.latest_year.previous()
+        return year.start_year > final.start_year
 
     @property
     def landing_dir(self) -> Path:
@@ -74,7 +83,14 @@ def load_settings(environ: "dict[str, str] | None" = None) -> Settings:
         today = date.fromisoformat(today_text) if today_text else date.today()
     except ValueError as exc:
         raise ValueError(f"CSSD_TODAY={today_text!r} is not an ISO date (YYYY-MM-DD)") from exc
+    policy = (env.get("CSSD_DISCLOSURE") or "round5").strip().lower()
+    if policy not in ("round5", "suppress"):
+        raise ValueError(f"CSSD_DISCLOSURE={policy!r}: use round5 (the default) or suppress")
+    final_text = env.get("CSSD_FINAL_THROUGH")
+    final_through = CollectionYear.parse(final_text) if final_text else None
     return Settings(
+        disclosure_policy=policy,
+        final_through=final_through,
         data_dir=data_dir,
         warehouse=warehouse,
         pseudonym_key=key.encode("utf-8"),

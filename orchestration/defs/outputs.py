@@ -1,4 +1,17 @@
-"""Output assets: the files people read, under <data>/output/<year>/."""
+"""Output assets: the files people read, under <data>/output/<year>/.
+
+``published_<table>`` applies disclosure control to pub_<table> (the policy in CSSD_DISCLOSURE),
+marks provisional years [p] and revised cells [r], and writes statswales/<table>.csv atomically.
+Its blocking checks: the disclosure audit (linear programming: no suppressed cell can be
+recovered), the publication suite (Great Expectations) and the file read back.
+
+``release_files`` gathers a year's published tables into the release: StatsWales lookups, the ODS
+and XLSX workbooks, release.html, revisions.csv and manifest.json (+ run_record.json).
+"""
+
+import json
+import time
+from datetime import UTC, datetime
 
 from dagster import (
     AssetCheckResult,
@@ -12,18 +25,35 @@ from dagster import (
 )
 
 from orchestration.defs.context import SETTINGS
-from orchestration.defs.partitions import YEARS, years_of
+from orchestration.defs.partitions import YEARS, cla_years, years_of
 from orchestration.defs.resources import WarehouseResource
-from orchestration.lib.outputs.statswales import write_long_csv
+from orchestration.lib import release
+from orchestration.lib.disclosure import apply_policy, check_publishable
+from orchestration.lib.expectations import run_suite
+from orchestration.lib.outputs.atomic import write_bytes_atomic
+from orchestration.lib.outputs.statswales import to_long_csv
 from orchestration.lib.publication import TABLES, read_publication_table, statswales_path, verify_statswales_file
 
 
-def _statswales_asset(table_id: str):
+def publish_year_frame(frame, table_id: str, year, policy: str, provisional: bool, year_dir):
+    """Disclosure control, [p] and [r] on one year of one table: (published frame, audit, revisions)."""
+    result = apply_policy(frame, table_id, policy)
+    published = result.frame
+    if provisional:
+        published = release.with_note(published, "[p]")
+    baseline_path = year_dir / release.BASELINE_DIR / f"{table_id}.csv"
+    baseline = release.read_published_csv(baseline_path) if baseline_path.exists() else None
+    published, revisions = release.mark_revisions(published, baseline, table_id)
+    return published, result.audit, revisions, baseline_path
+
+
+def _published_asset(table_id: str):
     spec = TABLES[table_id]
     partitions_def = YEARS[spec.census]
+    name = f"published_{table_id}"
 
     @asset(
-        name=f"statswales_{table_id}",
+        name=name,
         deps=[AssetKey(f"pub_{table_id}")],
         group_name="outputs",
         partitions_def=partitions_def,
@@ -31,55 +61,175 @@ def _statswales_asset(table_id: str):
         kinds={"csv"},
         check_specs=[
             AssetCheckSpec(
+                name="disclosure_audit",
+                asset=name,
+                blocking=True,
+                description="Linear programming over the published cells and margins: every suppressed cell's "
+                "feasible interval is wider than the policy's protection level (docs/disclosure.md).",
+            ),
+            AssetCheckSpec(
+                name="ge_publication",
+                asset=name,
+                blocking=True,
+                description="Great Expectations suite expectations/publication.json: counts multiples of 5 or a "
+                "note code (round5), no count 1-4, same shape every year, note codes from the spec's set, value "
+                "empty exactly when hidden, no column that could hold personal data.",
+            ),
+            AssetCheckSpec(
                 name="file_reads_back",
-                asset=f"statswales_{table_id}",
+                asset=name,
                 blocking=True,
                 description="Each written file reads back with the long-format header, every area and "
                 "every key, and a value or a note code in every cell.",
-            )
+            ),
         ],
-        description=f"{table_id.upper()} — {spec.title}: StatsWales long fact table "
-        f"<data>/output/<year>/statswales/{table_id}.csv. Unrounded until disclosure control lands.",
+        description=f"{table_id.upper()} — {spec.title}: disclosure control applied (CSSD_DISCLOSURE, default "
+        f"round5), [p]/[r] notes; <data>/output/<year>/statswales/{table_id}.csv.",
     )
-    def _write(context: AssetExecutionContext, warehouse: WarehouseResource):
+    def _publish(context: AssetExecutionContext, warehouse: WarehouseResource):
+        policy = SETTINGS.disclosure_policy
         years = years_of(context.partition_key_range, partitions_def)
         con = warehouse.connect(read_only=True)
         try:
             frame = read_publication_table(con, table_id, [y.label for y in years])
         finally:
             con.close()
-        written: list[str] = []
         problems: list[str] = []
+        audit_failures: list[str] = []
+        suite_failures: list[str] = []
+        suppressed = 0
+        written = []
         for year in years:
-            part = frame[frame["year"] == year.label]
-            path = statswales_path(SETTINGS.output_dir, year.label, table_id)
+            part = frame[frame["year"] == year.label].reset_index(drop=True)
+            year_dir = SETTINGS.output_dir / year.label
             if part.empty:
                 problems.append(f"{year.label}: pub_{table_id} has no rows")
                 continue
-            write_long_csv(path, part, spec.dimensions)
+            provisional = SETTINGS.is_provisional(year)
+            published, audit, revisions, baseline_path = publish_year_frame(
+                part, table_id, year, policy, provisional, year_dir
+            )
+            data = to_long_csv(published, spec.dimensions)
+            path = statswales_path(SETTINGS.output_dir, year.label, table_id)
+            write_bytes_atomic(path, data)
+            if not baseline_path.exists():
+                write_bytes_atomic(baseline_path, data)  # first publication of this year: the baseline
+            revisions_path = year_dir / release.REVISIONS_DIR / f"{table_id}.csv"
+            write_bytes_atomic(revisions_path, release.revisions_csv(revisions))
             written.append(str(path))
-            problems += [f"{year.label}: {p}" for p in verify_statswales_file(path, table_id, year.label)]
+            read_back = verify_statswales_file(path, table_id, year.label)
+            problems += [f"{year.label}: {p}" for p in read_back]
+            as_written = release.read_published_csv(path)
+            rules = check_publishable(as_written, table_id, policy)
+            gate_frame, params = release.publication_gate_frame(as_written, table_id, policy)
+            suite = run_suite("publication", gate_frame, params)
+            if not audit.passed:
+                audit_failures.append(f"{year.label}: {audit.summary()}")
+            if not suite.success or rules:
+                suite_failures.append(f"{year.label}: {suite.summary()} {'; '.join(rules[:10])}")
+            suppressed += audit.suppressed
+            release.write_gates(
+                year_dir,
+                table_id,
+                {
+                    "disclosure_audit": {"passed": audit.passed, "summary": audit.summary()},
+                    "ge_publication": {"passed": suite.success and not rules, "summary": suite.summary()},
+                    "file_reads_back": {"passed": not read_back, "problems": read_back},
+                    "revised_cells": len(revisions),
+                },
+            )
         return MaterializeResult(
             metadata={
                 "files": MetadataValue.int(len(written)),
-                "rows_per_file": MetadataValue.int(int(len(frame) / max(len(years), 1))),
+                "disclosure_policy": MetadataValue.text(policy),
+                "suppressed_cells": MetadataValue.int(suppressed),
                 "last_file": MetadataValue.path(written[-1] if written else ""),
-                "disclosure_control": MetadataValue.text("none yet: values are unrounded"),
             },
             check_results=[
+                AssetCheckResult(
+                    check_name="disclosure_audit",
+                    passed=not audit_failures,
+                    metadata={"failures": MetadataValue.text("\n".join(audit_failures[:20]) or "none")},
+                ),
+                AssetCheckResult(
+                    check_name="ge_publication",
+                    passed=not suite_failures,
+                    metadata={"failures": MetadataValue.text("\n".join(suite_failures[:20]) or "none")},
+                ),
                 AssetCheckResult(
                     check_name="file_reads_back",
                     passed=not problems,
                     metadata={"problems": MetadataValue.text("\n".join(problems[:50]) or "none")},
-                )
+                ),
             ],
         )
 
-    return _write
+    return _publish
 
 
-STATSWALES = {
-    census: [_statswales_asset(t) for t, spec in TABLES.items() if spec.census == census] for census in ("cla", "crcs")
+PUBLISHED = {
+    census: [_published_asset(t) for t, spec in TABLES.items() if spec.census == census] for census in ("cla", "crcs")
 }
-STATSWALES_CLA = STATSWALES["cla"]
-STATSWALES_CRCS = STATSWALES["crcs"]
+PUBLISHED_CLA = PUBLISHED["cla"]
+PUBLISHED_CRCS = PUBLISHED["crcs"]
+
+
+@asset(
+    name="release_files",
+    deps=[AssetKey(f"published_{t}") for t in TABLES],
+    group_name="outputs",
+    partitions_def=cla_years,
+    backfill_policy=BackfillPolicy.single_run(),
+    kinds={"ods", "xlsx", "html"},
+    check_specs=[
+        AssetCheckSpec(
+            name="release_reads_back",
+            asset="release_files",
+            blocking=True,
+            description="The workbooks open with every table's sheet, release.html parses with no external "
+            "reference, and every file the manifest lists has the hash it records.",
+        )
+    ],
+    description="A year's release: StatsWales lookups, <release>.ods and .xlsx (GSS spreadsheet guidance), "
+    "release.html, revisions.csv and manifest.json (with run_record.json), from the published tables of both "
+    "censuses (CRCS from 2009-10).",
+)
+def release_files(context: AssetExecutionContext, warehouse: WarehouseResource):
+    from orchestration.lib.release_files import write_release
+
+    years = years_of(context.partition_key_range, cla_years)
+    con = warehouse.connect(read_only=True)
+    try:
+        ingested = con.execute(
+            "select census, year, la_code, table_name, file, sha256, row_count from raw.ingested_files "
+            "where year in (select unnest(?))",
+            [[y.label for y in years]],
+        ).df()
+    finally:
+        con.close()
+    problems: list[str] = []
+    for year in years:
+        started = time.monotonic()
+        landing = ingested[ingested["year"] == year.label].to_dict("records")
+        manifest, year_problems = write_release(SETTINGS, year, landing)
+        problems += [f"{year.label}: {p}" for p in year_problems]
+        record = {
+            "year": year.label,
+            "run_id": context.run_id,
+            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "seconds": round(time.monotonic() - started, 2),
+            "outputs": len(manifest["outputs"]),
+        }
+        write_bytes_atomic(
+            SETTINGS.output_dir / year.label / "run_record.json", (json.dumps(record, indent=1) + "\n").encode()
+        )
+    return MaterializeResult(
+        metadata={"years": MetadataValue.int(len(years)), "policy": MetadataValue.text(SETTINGS.disclosure_policy)},
+        check_results=[
+            AssetCheckResult(
+                check_name="release_reads_back",
+                passed=not problems,
+                metadata={"problems": MetadataValue.text("\n".join(problems[:50]) or "none")},
+            )
+        ],
+    )

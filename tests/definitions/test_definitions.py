@@ -53,7 +53,18 @@ def test_groups_mirror_the_layers(defs):
     assert graph["stg_cla__episodes"]["deps"] == sorted(
         ["raw_cla_episodes", "eras", "cla_legal_status_groups", "cla_placement_groups", "cla_ceased_groups"]
     )
-    assert "pub_cla1" in graph["statswales_cla1"]["deps"]
+    assert "pub_cla1" in graph["published_cla1"]["deps"]
+    assert "pub_crcs1" in graph["published_crcs1"]["deps"]
+    assert {f"published_{t}" for t in ("cla1", "cla9", "crcs1", "crcs8", "rec1")} <= set(graph["release_files"]["deps"])
+
+
+def test_published_tables_have_blocking_disclosure_and_publication_checks(defs):
+    from orchestration.defs.outputs import PUBLISHED_CLA, PUBLISHED_CRCS
+
+    for a in [*PUBLISHED_CLA, *PUBLISHED_CRCS]:
+        specs = {s.name: s for s in a.check_specs}
+        assert set(specs) == {"disclosure_audit", "ge_publication", "file_reads_back"}
+        assert all(s.blocking for s in specs.values())
 
 
 def test_every_asset_has_a_check(defs):

@@ -29,5 +29,6 @@ def built(tmp_path_factory):
     shutil.rmtree(data / "generated")
     result = run_cssd(["build", "--census", "all", "--years", "2015-16:2016-17"], data)
     assert result.returncode == 0, result.stderr[-4000:] + result.stdout[-2000:]
-    assert "ingestion in one run, dbt and outputs in one run" in result.stdout
+    assert "ingestion in one run, dbt and the published tables in one run" in result.stdout
+    assert "release 2015-16:2016-17" in result.stdout
     return data
