@@ -14,7 +14,7 @@ from orchestration.lib.years import CollectionYear
 from tests.integration.conftest import GENERATED_LAS as LAS
 from tests.integration.conftest import YEARS
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("built")]
 
 CIN_NAMES = {  # CIN-era column -> CRCS name
     "CHILD_ID": "child_id",

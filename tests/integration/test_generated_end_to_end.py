@@ -14,7 +14,7 @@ from tests.integration.conftest import GENERATED_LAS as LAS
 from tests.integration.conftest import YEARS
 from tests.integration.helpers import read_cla1
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("built")]
 
 
 # Legal-status groups exactly as publication.md lists them (independent of the seeds).

@@ -6,7 +6,7 @@ import pytest
 from tests.dbt.test_dbt_build import EXPECTED
 from tests.integration.helpers import read_cla1, run_cssd
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("built")]
 
 
 def test_build_writes_cla1_for_each_year_with_hand_checked_counts(built):
