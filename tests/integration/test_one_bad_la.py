@@ -7,7 +7,7 @@ from orchestration.lib.synthetic import generate_cla
 from orchestration.lib.years import CollectionYear
 from tests.integration.helpers import run_cssd
 
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("built")]
+pytestmark = pytest.mark.integration
 
 YEAR = CollectionYear.parse("2023-24")
 BAD = "W06000022"
