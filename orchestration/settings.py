@@ -9,6 +9,8 @@ CSSD_TODAY          ISO date used instead of today to decide the latest collecti
 CSSD_DISCLOSURE     disclosure control policy: round5 (default) or suppress (publication.md)
 CSSD_FINAL_THROUGH  the last collection year whose figures are final (YYYY-YY); later years are
                     provisional, [p]. Default: every year but the latest
+CSSD_PUBLICATION_DATES  month-day of each census's annual publication build (default cla=09-01,crcs=10-01)
+CSSD_SCHEDULES      on: the schedules and the annual chain sensor start switched on (default off)
 """
 
 import logging
@@ -34,6 +36,8 @@ class Settings:
     using_demo_key: bool
     today: date
     disclosure_policy: str = "round5"
+    publication_dates: dict = field(default_factory=lambda: dict(DEFAULT_PUBLICATION_DATES))
+    schedules_on: bool = False
     final_through: CollectionYear | None = None  # None: every year but the latest is final
 
     def is_provisional(self, year: CollectionYear) -> bool:
@@ -61,6 +65,23 @@ class Settings:
 
 
 _DEMO_KEY_WARNED: list[bool] = []
+DEFAULT_PUBLICATION_DATES = {"cla": (9, 1), "crcs": (10, 1)}
+
+
+def parse_publication_dates(text: str) -> dict[str, tuple[int, int]]:
+    """'cla=09-01,crcs=10-01' -> {'cla': (9, 1), 'crcs': (10, 1)} (a census left out keeps its default)."""
+    out = dict(DEFAULT_PUBLICATION_DATES)
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        census, _, when = part.partition("=")
+        try:
+            month, day = (int(x) for x in when.split("-"))
+            date(2001, month, day)  # a real month and day (not 29 February: every year must have it)
+        except ValueError as exc:
+            raise ValueError(f"CSSD_PUBLICATION_DATES: {part!r} is not census=MM-DD") from exc
+        if census.strip() not in out:
+            raise ValueError(f"CSSD_PUBLICATION_DATES: {census!r} is not cla or crcs")
+        out[census.strip()] = (month, day)
+    return out
 
 
 def load_settings(environ: "dict[str, str] | None" = None) -> Settings:
@@ -89,6 +110,8 @@ def load_settings(environ: "dict[str, str] | None" = None) -> Settings:
     final_text = env.get("CSSD_FINAL_THROUGH")
     final_through = CollectionYear.parse(final_text) if final_text else None
     return Settings(
+        publication_dates=parse_publication_dates(env.get("CSSD_PUBLICATION_DATES") or ""),
+        schedules_on=(env.get("CSSD_SCHEDULES") or "").strip().lower() in ("on", "1", "true", "yes"),
         disclosure_policy=policy,
         final_through=final_through,
         data_dir=data_dir,

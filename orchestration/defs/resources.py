@@ -13,16 +13,28 @@ from orchestration.defs.dbt_project import cssd_dbt_project
 
 
 class WarehouseResource(ConfigurableResource):
-    """The DuckDB warehouse file. Writers hold the duckdb_warehouse pool (limit 1)."""
+    """The DuckDB warehouse file. Writers hold the duckdb_warehouse pool (limit 1) within Dagster, and
+    every connection holds the warehouse's file lock across processes (orchestration/lib/lock.py)."""
 
     path: str
 
     def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        from orchestration.lib.lock import LockedConnection, acquire, release
         from orchestration.lib.warehouse import connect
 
-        if read_only:
-            return duckdb.connect(self.path, read_only=True)
-        return connect(Path(self.path))
+        acquire(Path(self.path))
+        try:
+            con = duckdb.connect(self.path, read_only=True) if read_only else connect(Path(self.path))
+        except BaseException:
+            release(Path(self.path))
+            raise
+        return LockedConnection(con, Path(self.path))
+
+    def lock(self):
+        """Hold the warehouse for a block (a dbt invocation)."""
+        from orchestration.lib.lock import warehouse_lock
+
+        return warehouse_lock(Path(self.path))
 
 
 def build_resources() -> dict:

@@ -63,7 +63,8 @@ TRANSLATOR = CssdDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asse
 def dbt_reference_seeds(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """Code lists, era maps, LAs, populations and published figures, loaded by `dbt seed`."""
     export_dbt_environment(warehouse)
-    yield from dbt.cli(["build", "--indirect-selection", "cautious"], context=context).stream()
+    with warehouse.lock():
+        yield from dbt.cli(["build", "--indirect-selection", "cautious"], context=context).stream()
 
 
 def _build_years(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, partitions_def):
@@ -72,7 +73,8 @@ def _build_years(context: AssetExecutionContext, dbt: DbtCliResource, warehouse:
     context.log.info(f"dbt build for {dbt_vars['year_from']} to {dbt_vars['year_to']}")
     # dbt unit tests run in `make test` (tests/dbt); production runs build and run the data tests.
     args = ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test"]
-    yield from dbt.cli(args, context=context).stream()
+    with warehouse.lock():
+        yield from dbt.cli(args, context=context).stream()
 
 
 # CRCS models (and REC1, which reads both censuses) carry the dbt tag `crcs`; everything else in
