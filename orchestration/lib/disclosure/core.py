@@ -305,7 +305,7 @@ def _relation_rows(lp: _LP, st: TableStructure, areas: list[str], col: dict[Cell
             if not all(i in col for i in ids):
                 continue
             coefs: dict[int, float] = defaultdict(float)
-            for (ref, c), i in zip(rel.terms, ids, strict=True):
+            for (_, c), i in zip(rel.terms, ids, strict=True):
                 coefs[col[i]] += c
             lp.row(dict(coefs), 0.0 if rel.sense == "=" else -_INF, 0.0)
             groups.append(ids)
@@ -389,7 +389,7 @@ def _ratio_rows(lp: _LP, st: TableStructure, year: str, cells: dict[CellId, _Cel
     ext = [k for k in lp.index if isinstance(k, tuple) and k and k[0] == "denominator"]
     for k in ext:
         area = k[1]
-        for (a, ref), j in col.items():
+        for (a, _), j in col.items():
             if a == area:
                 lp.row({j: 1.0, lp.index[k]: -1.0}, -_INF, 0.0)
     ext_areas = {k[1] for k in ext}
@@ -719,7 +719,7 @@ def _secondary(
                 continue
             shortfall = SUPPRESS_MIN_WIDTH - width
 
-            def cost(c: CellId) -> tuple:
+            def cost(c: CellId, shortfall: float = shortfall) -> tuple:
                 v = abs(counts[c])
                 enough = v >= shortfall
                 return (not enough, v if enough else -v, c[1][0].count("total"), c[0] == WALES, order[c])
@@ -757,10 +757,7 @@ def apply_policy(frame: pd.DataFrame, table_id: str, policy: str = "round5") -> 
                     raise ValueError(f"{_label(table_id, year, *cid)}: no value and no [x]/[z]")
                 counts[cid] = _whole(cell.value, _label(table_id, year, *cid))
         primary = {cid for cid, v in counts.items() if 1 <= abs(v) <= 4}
-        if policy == "suppress":
-            hidden_counts = _secondary(table_id, year, cells, counts, primary)
-        else:
-            hidden_counts = set(primary)
+        hidden_counts = _secondary(table_id, year, cells, counts, primary) if policy == "suppress" else set(primary)
         small_external = {area: _external_denominator_small(cells, area, st) for area in {a for a, _ in cells}}
         for _ in range(1000):
             _publish_year(table_id, policy, year, cells, counts, hidden_counts, small_external, values, notes)
