@@ -20,8 +20,8 @@ NS = {
     "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
     "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
 }
-T = "{" + NS["table"] + "}"
-O = "{" + NS["office"] + "}"
+TBL = "{" + NS["table"] + "}"
+OFF = "{" + NS["office"] + "}"
 SHEETS = ["Cover", "Contents", "Notes", *(t.upper() for t in TABLES)]
 HEADER_ROW = 5  # title, three lines of text, then the header
 
@@ -56,11 +56,11 @@ def _ods_sheets(path: Path) -> dict[str, list[list[ET.Element]]]:
     with zipfile.ZipFile(path) as z:
         root = ET.fromstring(z.read("content.xml"))
     out = {}
-    for table in root.iter(T + "table"):
+    for table in root.iter(TBL + "table"):
         rows = []
-        for tr in table.iter(T + "table-row"):
-            rows.append([c for c in tr if c.tag in (T + "table-cell", T + "covered-table-cell")])
-        out[table.get(T + "name")] = rows
+        for tr in table.iter(TBL + "table-row"):
+            rows.append([c for c in tr if c.tag in (TBL + "table-cell", TBL + "covered-table-cell")])
+        out[table.get(TBL + "name")] = rows
     return out
 
 
@@ -123,11 +123,11 @@ def test_numbers_are_numbers_and_codes_are_shown(written):
 
     rows = _ods_sheets(ods)["CLA1"]
     wales_row = rows[HEADER_ROW]
-    assert wales_row[2].get(O + "value-type") == "float" and wales_row[2].get(O + "value") == "1234"
+    assert wales_row[2].get(OFF + "value-type") == "float" and wales_row[2].get(OFF + "value") == "1234"
     assert _ods_text(wales_row[2]) == "1,234"
-    assert wales_row[3].get(O + "value") == "12.5"
+    assert wales_row[3].get(OFF + "value") == "12.5"
     la_row = rows[HEADER_ROW + 1]
-    assert la_row[4].get(O + "value-type") == "string" and _ods_text(la_row[4]) == "[c]"
+    assert la_row[4].get(OFF + "value-type") == "string" and _ods_text(la_row[4]) == "[c]"
 
 
 def test_same_content_in_both_formats(written):
@@ -139,8 +139,8 @@ def test_same_content_in_both_formats(written):
         for r, row in enumerate(rows, start=1):
             for c, cell in enumerate(row, start=1):
                 x = ws.cell(r, c).value
-                if cell.get(O + "value-type") == "float":
-                    assert float(cell.get(O + "value")) == x, (name, r, c)
+                if cell.get(OFF + "value-type") == "float":
+                    assert float(cell.get(OFF + "value")) == x, (name, r, c)
                 else:
                     assert _ods_text(cell) == x, (name, r, c)
 
