@@ -9,34 +9,8 @@ import pandas as pd
 
 from orchestration.lib import release
 from orchestration.lib.outputs.atomic import write_bytes_atomic
-from orchestration.lib.publication import TABLES, statswales_path
-from orchestration.lib.reference import WALES
 
 RELEASE_NAME = "cssd-release-{year}"
-
-
-def published_tables(output_dir: Path, year: str) -> dict[str, pd.DataFrame]:
-    """The year's published tables as written (text), in TABLES order; absent tables left out."""
-    out = {}
-    for table_id in TABLES:
-        path = statswales_path(output_dir, year, table_id)
-        if path.exists():
-            out[table_id] = release.read_published_csv(path)
-    return out
-
-
-def wales_history(output_dir: Path, table_id: str, dimension: str, key: str) -> list[tuple[str, float | None]]:
-    """The published Wales count of one key over every year with a file, oldest first."""
-    points = []
-    for year_dir in sorted(p for p in output_dir.iterdir() if p.is_dir()):
-        path = statswales_path(output_dir, year_dir.name, table_id)
-        if not path.exists():
-            continue
-        f = release.read_published_csv(path)
-        row = f[(f["area_code"] == WALES) & (f[dimension] == key) & (f["measure"] == "count")]
-        value = row["value"].iloc[0] if len(row) else ""
-        points.append((year_dir.name, float(value) if value not in ("", None) else None))
-    return points
 
 
 def merged_revisions(year_dir: Path) -> bytes:
@@ -56,36 +30,29 @@ def merged_revisions(year_dir: Path) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def release_notes(settings, year) -> dict:
+def release_notes(settings, year):
+    """The words around the figures for the workbook and the page: status and disclosure policy."""
+    from orchestration.lib.outputs.workbook import DISCLOSURE_POLICIES, ReleaseNotes
+
     provisional = settings.is_provisional(year)
-    policy = settings.disclosure_policy
-    rounding = (
-        "Counts are rounded to the nearest 5; counts of 1 to 4 are shown as [c]. Totals are rounded on their own, "
-        "so rows may not add up. A rate, percentage or median is [c] where its count is 1 to 4 or its "
-        "denominator is below 10."
-        if policy == "round5"
-        else "Counts are exact; counts of 1 to 4 are suppressed ([c]), with further cells suppressed so that no "
-        "suppressed cell can be worked out from the totals."
-    )
-    return {
-        "year": year.label,
-        "status": "provisional" if provisional else "final",
-        "disclosure_policy": policy,
-        "disclosure": rounding,
-        "provisional": provisional,
-    }
+    policy = "rounding" if settings.disclosure_policy == "round5" else "suppression"
+    return ReleaseNotes(status="provisional" if provisional else "final", disclosure=DISCLOSURE_POLICIES[policy])
 
 
 def write_release(settings, year, landing_files: list[dict]) -> tuple[dict, list[str]]:
     """Write the year's release files; return the manifest and what is wrong (empty = fine)."""
     from orchestration.lib.outputs.lookups import write_lookups
-    from orchestration.lib.outputs.release_html import write_release_html
+    from orchestration.lib.outputs.release_html import (
+        history_from_statswales,
+        read_statswales_tables,
+        write_release_html,
+    )
     from orchestration.lib.outputs.workbook import write_workbooks
 
     output_dir = settings.output_dir
     year_dir = output_dir / year.label
     problems: list[str] = []
-    tables = published_tables(output_dir, year.label)
+    tables = read_statswales_tables(year_dir / "statswales")
     if not tables:
         return {"outputs": []}, [f"no published table for {year.label}"]
     notes = release_notes(settings, year)
@@ -93,10 +60,7 @@ def write_release(settings, year, landing_files: list[dict]) -> tuple[dict, list
     write_bytes_atomic(year_dir / "revisions.csv", merged_revisions(year_dir))
     name = RELEASE_NAME.format(year=year.label)
     ods, xlsx = write_workbooks(year_dir, name, year.label, tables, notes)
-    history = {
-        "cla": wales_history(output_dir, "cla1", "legal_status_group", "total"),
-        "crcs": wales_history(output_dir, "crcs1", "status", "total"),
-    }
+    history = history_from_statswales(output_dir)
     html = write_release_html(year_dir / "release.html", year.label, tables, history, notes)
     problems += check_release_files(ods, xlsx, html, tables)
     manifest = release.build_manifest(
@@ -104,7 +68,7 @@ def write_release(settings, year, landing_files: list[dict]) -> tuple[dict, list
         year.label,
         landing_files,
         settings.disclosure_policy,
-        notes["provisional"],
+        settings.is_provisional(year),
         {"release_reads_back": {"passed": not problems, "problems": problems}},
     )
     path = year_dir / "manifest.json"

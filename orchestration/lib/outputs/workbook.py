@@ -60,7 +60,8 @@ DISCLOSURE_POLICIES = {
         "Every count is rounded to the nearest 5; a count of 1 to 4 is shown as [c] and 0 is shown as 0. "
         "Totals and subtotals are computed from unrounded counts and then rounded on their own, so figures "
         "need not add up to the totals shown. A percentage, rate or median whose own count is 1 to 4, or a "
-        "percentage or median of fewer than 10 children, is shown as [c]."
+        "percentage or median of fewer than 10 children, is shown as [c]. Where rounding alone would let a "
+        "[c] count be worked out exactly from a total, that total is also shown as [c]."
     ),
     "suppression": (
         "Counts are shown exactly, except that a count of 1 to 4 is shown as [c], and further cells are "
