@@ -13,6 +13,7 @@ import pytest
 from orchestration.lib.years import CollectionYear
 from tests.integration.conftest import GENERATED_LAS as LAS
 from tests.integration.conftest import YEARS
+from tests.integration.helpers import read_pub
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("built")]
 
@@ -68,17 +69,9 @@ def expected_crcs1(folder: Path, year: CollectionYear) -> Counter:
     return counts
 
 
-def _cells(path: Path, dimension: str | None) -> dict[tuple[str, str, str], tuple[str, str]]:
-    with path.open(encoding="utf-8", newline="") as f:
-        return {
-            (r["area_code"], r[dimension] if dimension else "", r["measure"]): (r["value"], r["note_codes"])
-            for r in csv.DictReader(f)
-        }
-
-
 def test_crcs1_equals_counts_computed_from_the_generated_files(built):
     for year in YEARS:
-        cells = _cells(built / "output" / year.label / "statswales" / "crcs1.csv", "status")
+        cells = read_pub(built, "crcs1", year.label)
         for la in LAS:
             expected = expected_crcs1(built / "landing" / "crcs" / year.label / la, year)
             assert expected["total"] > 50
@@ -90,10 +83,9 @@ def test_crcs1_equals_counts_computed_from_the_generated_files(built):
 
 def test_rec1_sets_crcs_looked_after_against_cla1(built):
     year = YEARS[1]
-    out = built / "output" / year.label / "statswales"
-    crcs1 = _cells(out / "crcs1.csv", "status")
-    cla1 = _cells(out / "cla1.csv", "legal_status_group")
-    rec1 = _cells(out / "rec1.csv", None)
+    crcs1 = read_pub(built, "crcs1", year.label)
+    cla1 = read_pub(built, "cla1", year.label)
+    rec1 = read_pub(built, "rec1", year.label)
     for la in LAS:
         crcs = int(crcs1[(la, "looked_after", "count")][0])
         cla = int(cla1[(la, "total", "count")][0])

@@ -84,11 +84,14 @@ class AuditResult:
     def passed(self) -> bool:
         return not self.failures and not self.problems
 
-    def summary(self) -> str:
+    def summary(self, timing: bool = True) -> str:
+        """What the audit found; ``timing=False`` leaves out the seconds (for the manifest, which must
+        be the same for the same inputs)."""
         head = (
             f"{self.table_id.upper()} [{self.policy}]: {'PASSED' if self.passed else 'FAILED'} - "
             f"{self.cells_checked} cells, {self.suppressed} [c], {len(self.intervals)} counts audited, "
-            f"{len(self.failures)} unprotected, {len(self.problems)} problems ({self.seconds:.2f}s)"
+            f"{len(self.failures)} unprotected, {len(self.problems)} problems"
+            + (f" ({self.seconds:.2f}s)" if timing else "")
         )
         lines = [head]
         lines += [f"  unprotected: {f.describe(self.table_id)}" for f in self.failures[:20]]
