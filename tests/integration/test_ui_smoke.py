@@ -1,0 +1,186 @@
+"""The Dagster UI, as a user starts it (`cssd dev`: webserver + daemon), on a free local port. Through
+its GraphQL API: every asset and check of the definitions is there; one partition's run launches
+and succeeds; a backfill of a year's partitions runs as one run (single-run backfill policy)."""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES
+from tests.integration.helpers import REPO
+
+pytestmark = pytest.mark.integration
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class UI:
+    def __init__(self, port: int):
+        self.url = f"http://127.0.0.1:{port}/graphql"
+
+    def query(self, text: str, variables: "dict | None" = None) -> dict:
+        body = json.dumps({"query": text, "variables": variables or {}}).encode()
+        req = urllib.request.Request(self.url, data=body, headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            out = json.loads(resp.read())
+        assert "errors" not in out, out["errors"]
+        return out["data"]
+
+    def wait_up(self, proc: subprocess.Popen, timeout: float = 180) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, "dagster dev exited"
+            try:
+                if self.query("{ version }")["version"]:
+                    locations = self.query(
+                        "{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus } } } }"
+                    )["workspaceOrError"]["locationEntries"]
+                    if locations and all(loc["loadStatus"] == "LOADED" for loc in locations):
+                        return
+            except (OSError, AssertionError):
+                pass
+            time.sleep(1)
+        raise TimeoutError("the Dagster UI did not come up")
+
+    def wait_run(self, run_id: str, timeout: float = 300) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status = self.query("query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }", {"id": run_id})[
+                "runOrError"
+            ]["status"]
+            if status in ("SUCCESS", "FAILURE", "CANCELED"):
+                return status
+            time.sleep(1)
+        raise TimeoutError(f"run {run_id} did not finish")
+
+
+@pytest.fixture(scope="module")
+def ui(tmp_path_factory):
+    data = tmp_path_factory.mktemp("ui") / "data"
+    shutil.copytree(FIXTURES / "cla_small", data)
+    port = _free_port()
+    env = {**os.environ, "CSSD_DATA_DIR": str(data), "DO_NOT_TRACK": "1"}
+    env.pop("CSSD_WAREHOUSE", None)
+    cssd = Path(sys.executable).with_name("cssd")
+    proc = subprocess.Popen(
+        [str(cssd), "dev", "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    client = UI(port)
+    try:
+        client.wait_up(proc)
+        yield client, data
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _repository(client: UI) -> dict:
+    repos = client.query(
+        "{ repositoriesOrError { ... on RepositoryConnection { nodes { name location { name } } } } }"
+    )["repositoriesOrError"]["nodes"]
+    assert len(repos) == 1
+    return {"repositoryName": repos[0]["name"], "repositoryLocationName": repos[0]["location"]["name"]}
+
+
+def test_every_asset_and_check_is_in_the_ui(ui):
+    from orchestration.definitions import defs
+
+    client, _ = ui
+    nodes = client.query(
+        "{ assetNodes { assetKey { path } assetChecksOrError { ... on AssetChecks { checks { name } } } } }"
+    )["assetNodes"]
+    in_ui = {"/".join(n["assetKey"]["path"]) for n in nodes}
+    graph = defs.resolve_asset_graph()
+    expected = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert expected <= in_ui
+    checks_in_ui = {
+        ("/".join(n["assetKey"]["path"]), c["name"]) for n in nodes for c in n["assetChecksOrError"]["checks"]
+    }
+    expected_checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
+    assert expected_checks <= checks_in_ui
+
+
+def test_one_partition_run_launches_and_succeeds(ui):
+    client, data = ui
+    params = {
+        "selector": {**_repository(client), "jobName": "cla_ingest"},
+        "executionMetadata": {
+            "tags": [
+                {"key": "dagster/partition", "value": "2016-17|W06000015"},
+                {"key": "dagster/partition/collection_year", "value": "2016-17"},
+                {"key": "dagster/partition/la", "value": "W06000015"},
+            ]
+        },
+    }
+    launched = client.query(
+        """mutation($p: ExecutionParams!) { launchRun(executionParams: $p) {
+            __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }""",
+        {"p": params},
+    )["launchRun"]
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    assert client.wait_run(launched["run"]["runId"]) == "SUCCESS"
+    assert (data / "output" / "2016-17" / "validation" / "cla" / "W06000015.html").exists()
+
+
+def _backfill(client: UI, partition_names: list[str]) -> list[dict]:
+    """Launch a backfill of the raw CLA assets; wait until it and its runs have finished; its runs."""
+    launched = client.query(
+        """mutation($b: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $b) {
+            __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }""",
+        {
+            "b": {
+                "assetSelection": [
+                    {"path": [f"raw_cla_{t}"]} for t in ("children", "episodes", "adoptions", "care_leavers")
+                ],
+                "partitionNames": partition_names,
+            }
+        },
+    )["launchPartitionBackfill"]
+    assert launched["__typename"] == "LaunchBackfillSuccess", launched
+    deadline = time.monotonic() + 300
+    runs: list[dict] = []
+    while time.monotonic() < deadline:
+        b = client.query(
+            """query($id: String!) { partitionBackfillOrError(backfillId: $id) {
+                ... on PartitionBackfill { status runs { runId status } } } }""",
+            {"id": launched["backfillId"]},
+        )["partitionBackfillOrError"]
+        runs = b["runs"]
+        finished = runs and all(r["status"] in ("SUCCESS", "FAILURE", "CANCELED") for r in runs)
+        if b["status"] not in ("REQUESTED",) and finished:
+            break
+        time.sleep(2)
+    return runs
+
+
+def test_a_backfill_of_a_year_is_one_run_and_succeeds(ui):
+    """Every LA of a year is one contiguous range: BackfillPolicy.single_run() makes it one run. (A
+    backfill over several years is one run per year of the raw assets, queued one after the other by
+    the run queue and the warehouse lock; the year-partitioned models take a range of years in one run.)"""
+    from orchestration.defs.partitions import local_authorities
+
+    client, _ = ui
+    runs = _backfill(client, [f"2016-17|{la}" for la in local_authorities.get_partition_keys()])
+    assert len(runs) == 1, runs
+    assert runs[0]["status"] == "SUCCESS"
