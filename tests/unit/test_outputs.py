@@ -69,3 +69,15 @@ def test_atomic_write_replaces_whole_file_and_leaves_no_temp(tmp_path):
     write_bytes_atomic(target, b"new")
     assert target.read_bytes() == b"new"
     assert [p.name for p in target.parent.iterdir()] == ["f.csv"]
+
+
+def test_atomic_write_gives_the_usual_file_mode_not_a_private_one(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        write_bytes_atomic(tmp_path / "x.csv", b"a\n")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "x.csv").stat().st_mode) == 0o644
