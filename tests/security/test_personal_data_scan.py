@@ -124,8 +124,11 @@ def test_pseudonyms_cannot_be_linked_back_without_the_key(build):
     data, _, _ = build
     con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
     try:
-        stored = {r[0] for r in con.execute("select distinct child_pid from raw.cla_children").fetchall()}
-        stored |= {r[0] for r in con.execute("select distinct child_pid from raw.crcs_children").fetchall()}
+        tables = con.execute(
+            "select table_name from information_schema.columns where table_schema = 'raw' and column_name = 'child_pid'"
+        ).fetchall()
+        assert len(tables) == 5, tables  # the four CLA tables and CRCS children
+        stored = {r[0] for (t,) in tables for r in con.execute(f"select distinct child_pid from raw.{t}").fetchall()}
     finally:
         con.close()
     sample = []
