@@ -11,6 +11,7 @@ It returns every issue (errors and warnings) for the LA's validation report. ``c
 uses the same function, so an LA officer sees exactly what the platform will see.
 """
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,6 +134,12 @@ def validate_return(
     tables = tables or submission_spec(census).table_names
     display_prefix = display_prefix or f"{census}/{year.label}/{la_code}"
     out = LAReturn(census, year, la_code)
+    not_welsh = _not_welsh_gss(folder, la_code)
+    if not_welsh:
+        # A return filed under another nation's GSS code (e.g. E09000001) is not a Welsh return,
+        # however clean its files: say so rather than validate it as if it were.
+        out.issues.append(unknown_la_issue(census, year, not_welsh))
+        return out
     loaded = read_return_folder(folder, display_prefix, census, year, tables)
     for name, lt in loaded.items():
         out.files.append({"table": name, "file": lt.file, "sha256": lt.sha256, "rows": 0})
@@ -174,6 +181,20 @@ def validate_return(
             if f["table"] == name:
                 f["rows"] = len(frame)
     return _sorted(out)
+
+
+_GSS = re.compile(r"[EWSN]\d{8}")
+
+
+def _not_welsh_gss(folder: Path, la_code: str) -> str | None:
+    """The GSS code (the LA code given, or the folder's name) that is a GSS code but not a Welsh LA's."""
+    from orchestration.lib.reference import welsh_la_codes
+
+    name = (folder.parent if folder.is_file() else folder).name
+    for code in (la_code, name):
+        if _GSS.fullmatch(code or "") and code not in welsh_la_codes():
+            return code
+    return None
 
 
 def _sorted(r: LAReturn) -> LAReturn:

@@ -65,6 +65,20 @@ def _header_issues(
     missing = [h for h in expected if h not in got]
     extra = [h for h in got if h not in expected and h]
     if missing or extra:
+        known = {_normalise(c.source_name(e.name)) for e in eras_of(census) for c in spec.columns_for(e.name)}
+        if not any(h in known for h in got):
+            # No column name of any era: the first line is data (or something else), not the header.
+            # Its cells may be a child's id or date of birth, so none of them is repeated here.
+            return [
+                Issue(
+                    file,
+                    1,
+                    None,
+                    "file.missing_header",
+                    "the first line is not the header row: none of its cells is a column name of this file; "
+                    f"add the header row ({year.label}, {era} era): {', '.join(expected)}",
+                )
+            ], {}
         # Is this another era's layout? Say so: it is the commonest cause.
         for other in eras_of(census):
             if other.name == era:
@@ -152,6 +166,23 @@ def read_csv_table(path: Path, display: str, spec: TableSpec, census: str, year:
         return LoadedTable(
             spec.name, display, digest, None, [Issue(display, None, None, "file.empty", "the file is empty")]
         )
+    if _looks_utf16_or_32(data):
+        return LoadedTable(
+            spec.name,
+            display,
+            digest,
+            None,
+            [
+                Issue(
+                    display,
+                    None,
+                    None,
+                    "file.encoding",
+                    'the file is saved as UTF-16 or UTF-32 ("Unicode text"): save it as CSV UTF-8 '
+                    "(or Windows-1252) and send it again",
+                )
+            ],
+        )
     if b"\x00" in data:
         return LoadedTable(
             spec.name,
@@ -160,9 +191,56 @@ def read_csv_table(path: Path, display: str, spec: TableSpec, census: str, year:
             None,
             [Issue(display, None, None, "file.binary", "the file is not a CSV text file (it holds binary data)")],
         )
-    text, _encoding = decode(data)
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    try:
+        text, _encoding = decode(data)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return LoadedTable(
+            spec.name,
+            display,
+            digest,
+            None,
+            [
+                Issue(
+                    display,
+                    line,
+                    None,
+                    "file.encoding",
+                    f"the file is neither UTF-8 nor Windows-1252 text (byte 0x{data[exc.start]:02X} at "
+                    f"position {exc.start} is neither): save it as CSV UTF-8 and send it again",
+                )
+            ],
+        )
+    rows: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for row in reader:
+            rows.append(row)
+    except csv.Error as exc:
+        # The reader stops at the line it cannot read; say which, never what it holds.
+        line = reader.line_num
+        if "field larger than field limit" in str(exc):
+            rule = "file.field_too_long"
+            message = (
+                f"a value is longer than {csv.field_size_limit():,} characters: no field of the return is "
+                'that long; the file may be damaged, or a quote (") may be missing'
+            )
+        else:
+            rule = "file.malformed_csv"
+            message = f"the file cannot be read as CSV from this line ({exc}): save it again as CSV"
+        return LoadedTable(spec.name, display, digest, None, [Issue(display, line, None, rule, message)])
     return _table_from_rows(rows, list(range(1, len(rows) + 1)), display, digest, spec, census, year)
+
+
+def _looks_utf16_or_32(data: bytes) -> bool:
+    """A UTF-16/32 byte-order mark, or text whose every other byte is NUL (UTF-16 without a mark)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+        return True
+    head = data[:4096]
+    if len(head) < 8:
+        return False
+    even, odd = head[0::2], head[1::2]
+    return max(even.count(0) / len(even), odd.count(0) / len(odd)) > 0.9 and min(even.count(0), odd.count(0)) == 0
 
 
 def _cell_text(value: object, date_format: str) -> str:
@@ -191,7 +269,8 @@ def read_workbook(
     digest = hashlib.sha256(data).hexdigest()
     display = f"{display_prefix}/{path.name}"
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=False, data_only=True)
+        # Formulas are read as formulas (not their cached values) so that they can be refused below.
+        wb = load_workbook(io.BytesIO(data), read_only=False, data_only=False)
     except Exception:  # noqa: BLE001 - any unreadable workbook is the same problem for the LA
         issue = Issue(
             display,
@@ -247,6 +326,7 @@ def read_workbook(
                     f"the sheet has merged cells (e.g. {first}): unmerge them so each value has its own cell",
                 )
             )
+        issues += _formula_issues(ws, where)
         if issues:
             out[table] = LoadedTable(table, where, digest, None, issues)
             continue
@@ -260,6 +340,29 @@ def read_workbook(
             rows, list(range(1, len(rows) + 1)), where, digest, spec.tables[table], census, year
         )
     return out
+
+
+def _formula_issues(ws, where: str, limit: int = 50) -> list[Issue]:
+    """One issue per cell holding a formula (its cell and column, never the formula: it may hold data)."""
+    header = {c.column: c.value for c in next(ws.iter_rows(min_row=1, max_row=1), ()) if c.data_type != "f"}
+    issues = []
+    for row in ws.iter_rows():
+        for c in row:
+            if c.data_type == "f":
+                name = header.get(c.column)
+                issues.append(
+                    Issue(
+                        where,
+                        c.row,
+                        _normalise(str(name)) if name is not None and c.row > 1 else None,
+                        "file.formula",
+                        f"cell {c.coordinate} holds a formula: the platform reads values only; copy the "
+                        "sheet and paste it as values",
+                    )
+                )
+                if len(issues) >= limit:
+                    return issues
+    return issues
 
 
 def _last_filled(row: list[str]) -> int:
