@@ -11,6 +11,18 @@ CSSD_FINAL_THROUGH  the last collection year whose figures are final (YYYY-YY); 
                     provisional, [p]. Default: every year but the latest
 CSSD_PUBLICATION_DATES  month-day of each census's annual publication build (default cla=09-01,crcs=10-01)
 CSSD_SCHEDULES      on: the schedules and the annual chain sensor start switched on (default off)
+
+Production on PostgreSQL (docs/deploy.md); unset, cssd runs on DuckDB + SQLite as before:
+CSSD_DBT_TARGET     duckdb (default) or postgres: the warehouse the raw schema is written to and the
+                    dbt target (dbt_project/profiles.yml) the models are built in
+CSSD_PG_HOST        PostgreSQL server of the warehouse (default 127.0.0.1)
+CSSD_PG_PORT        its port (default 5432)
+CSSD_PG_USER        role (default postgres)
+CSSD_PG_PASSWORD    password (default none: trust, peer or ~/.pgpass); never written to a file
+CSSD_PG_DATABASE    warehouse database (default test)
+CSSD_DAGSTER_STORAGE  sqlite (default: files under <data>/dagster_home) or postgres: runs, events and
+                    schedules in PostgreSQL (dagster-postgres), on the CSSD_PG_* server
+CSSD_DAGSTER_PG_DATABASE  database of the Dagster storage (default: CSSD_PG_DATABASE)
 """
 
 import logging
@@ -39,6 +51,9 @@ class Settings:
     publication_dates: dict = field(default_factory=lambda: dict(DEFAULT_PUBLICATION_DATES))
     schedules_on: bool = False
     final_through: CollectionYear | None = None  # None: every year but the latest is final
+    warehouse_target: str = "duckdb"  # or "postgres" (CSSD_DBT_TARGET)
+    postgres: "PostgresSettings | None" = None
+    dagster_storage: str = "sqlite"  # or "postgres" (CSSD_DAGSTER_STORAGE)
 
     def is_provisional(self, year: CollectionYear) -> bool:
         final = self.final_through or self.latest_year.previous()
@@ -62,6 +77,52 @@ class Settings:
 
     def years(self, census: str) -> list[CollectionYear]:
         return census_years(census, self.today)
+
+
+@dataclass(frozen=True)
+class PostgresSettings:
+    """The PostgreSQL server of a production deployment (CSSD_PG_*)."""
+
+    host: str = "127.0.0.1"
+    port: int = 5432
+    user: str = "postgres"
+    database: str = "test"
+    dagster_database: str = "test"
+    password: str = field(default="", repr=False)
+
+    def connect_kwargs(self, database: "str | None" = None) -> dict:
+        kwargs = {"host": self.host, "port": self.port, "user": self.user, "dbname": database or self.database}
+        if self.password:
+            kwargs["password"] = self.password
+        return kwargs
+
+    def describe(self, database: "str | None" = None) -> str:
+        """host:port/database as user — no password, safe for logs and metadata."""
+        return f"postgresql://{self.user}@{self.host}:{self.port}/{database or self.database}"
+
+
+def postgres_settings(env) -> PostgresSettings:
+    port_text = env.get("CSSD_PG_PORT") or "5432"
+    try:
+        port = int(port_text)
+    except ValueError as exc:
+        raise ValueError(f"CSSD_PG_PORT={port_text!r} is not a port number") from exc
+    database = env.get("CSSD_PG_DATABASE") or "test"
+    return PostgresSettings(
+        host=env.get("CSSD_PG_HOST") or "127.0.0.1",
+        port=port,
+        user=env.get("CSSD_PG_USER") or "postgres",
+        database=database,
+        dagster_database=env.get("CSSD_DAGSTER_PG_DATABASE") or database,
+        password=env.get("CSSD_PG_PASSWORD") or "",
+    )
+
+
+def _choice(env, name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = (env.get(name) or default).strip().lower()
+    if value not in allowed:
+        raise ValueError(f"{name}={value!r}: use {' or '.join(allowed)} (default {default})")
+    return value
 
 
 _DEMO_KEY_WARNED: list[bool] = []
@@ -109,7 +170,13 @@ def load_settings(environ: "dict[str, str] | None" = None) -> Settings:
         raise ValueError(f"CSSD_DISCLOSURE={policy!r}: use round5 (the default) or suppress")
     final_text = env.get("CSSD_FINAL_THROUGH")
     final_through = CollectionYear.parse(final_text) if final_text else None
+    warehouse_target = _choice(env, "CSSD_DBT_TARGET", "duckdb", ("duckdb", "postgres"))
+    dagster_storage = _choice(env, "CSSD_DAGSTER_STORAGE", "sqlite", ("sqlite", "postgres"))
+    postgres = postgres_settings(env) if "postgres" in (warehouse_target, dagster_storage) else None
     return Settings(
+        warehouse_target=warehouse_target,
+        postgres=postgres,
+        dagster_storage=dagster_storage,
         publication_dates=parse_publication_dates(env.get("CSSD_PUBLICATION_DATES") or ""),
         schedules_on=(env.get("CSSD_SCHEDULES") or "").strip().lower() in ("on", "1", "true", "yes"),
         disclosure_policy=policy,

@@ -24,6 +24,8 @@
 
 {# Round half up to one decimal place in exact integer arithmetic: numerator / denominator * scale. #}
 {% macro tenths_half_up(numerator, denominator, scale) -%}
-    ((2 * cast({{ numerator }} as bigint) * {{ scale }} * 10 + cast({{ denominator }} as bigint))
-      // (2 * cast({{ denominator }} as bigint)))
+    {{ integer_divide(
+        '2 * cast(' ~ numerator ~ ' as bigint) * ' ~ scale ~ ' * 10 + cast(' ~ denominator ~ ' as bigint)',
+        '2 * cast(' ~ denominator ~ ' as bigint)'
+    ) }}
 {%- endmacro %}

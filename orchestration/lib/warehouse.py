@@ -1,4 +1,8 @@
-"""The raw schema of the DuckDB warehouse: create, replace one year (× LA), record files.
+"""The raw schema of the warehouse: create, replace one year (× LA), record files.
+
+The warehouse is DuckDB (default) or PostgreSQL (CSSD_DBT_TARGET=postgres, docs/deploy.md);
+``connect_postgres`` gives a connection with the small part of DuckDB's Python API that cssd
+uses (``execute(sql, params)`` with ``?`` placeholders, then ``fetchall``/``fetchone``/``df``).
 
 Writes happen in one transaction: delete the partition's rows, insert the new ones. If
 anything fails the transaction rolls back and the data already stored stays as it was.
@@ -21,6 +25,96 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(path))
 
 
+_PG_NUMERIC = 1700  # the type oid of numeric (decimal)
+
+
+class PostgresResult:
+    def __init__(self, cursor):
+        self._cursor = cursor
+
+    def fetchall(self) -> list[tuple]:
+        return self._cursor.fetchall()
+
+    def fetchone(self):
+        return self._cursor.fetchone()
+
+    @property
+    def description(self):
+        return self._cursor.description
+
+    def df(self) -> pd.DataFrame:
+        """As DuckDB's ``df()``: numeric (DECIMAL) columns come back as float64."""
+        description = self._cursor.description
+        frame = pd.DataFrame(self._cursor.fetchall(), columns=[d.name for d in description])
+        for d in description:
+            if d.type_code == _PG_NUMERIC:
+                frame[d.name] = pd.to_numeric(frame[d.name], errors="coerce").astype("float64")
+        return frame
+
+
+class PostgresConnection:
+    """A psycopg2 connection in autocommit mode, so that ``begin``/``commit``/``rollback`` given as
+    SQL mark the transactions, as they do in DuckDB."""
+
+    dialect = "postgres"
+
+    def __init__(self, raw):
+        self._raw = raw
+        self._raw.autocommit = True
+
+    def execute(self, sql: str, params=None) -> PostgresResult:
+        cursor = self._raw.cursor()
+        if params is None:
+            cursor.execute(sql)
+        else:
+            cursor.execute(sql.replace("%", "%%").replace("?", "%s"), [_pg_param(p) for p in params])
+        return PostgresResult(cursor)
+
+    def insert_frame(self, target: str, names: list[str], frame: pd.DataFrame) -> None:
+        from psycopg2.extras import execute_values
+
+        rows = [
+            tuple(None if _missing(v) else v for v in row)
+            for row in frame[names].astype(object).itertuples(index=False, name=None)
+        ]
+        with self._raw.cursor() as cursor:
+            execute_values(cursor, f"insert into {target} ({', '.join(names)}) values %s", rows, page_size=1000)
+
+    def close(self) -> None:
+        self._raw.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _missing(value) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _pg_param(value):
+    return list(value) if isinstance(value, (tuple, set)) else value
+
+
+def connect_postgres(connect_kwargs: dict, connect_timeout: int = 10) -> PostgresConnection:
+    import psycopg2
+
+    return PostgresConnection(psycopg2.connect(connect_timeout=connect_timeout, **connect_kwargs))
+
+
+def _dialect(con) -> str:
+    return getattr(con, "dialect", "duckdb")
+
+
+def _sql_type(con, sqltype: str) -> str:
+    return "double precision" if sqltype == "double" and _dialect(con) == "postgres" else sqltype
+
+
 def raw_table_name(census: str, table: str) -> str:
     return f"{census}_{table}"
 
@@ -39,7 +133,7 @@ def raw_columns(census: str, table: str) -> list[tuple[str, str]]:
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection, census: str) -> None:
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
     for table in submission_spec(census).tables:
-        cols = ", ".join(f"{n} {t}" for n, t in raw_columns(census, table))
+        cols = ", ".join(f"{n} {_sql_type(con, t)}" for n, t in raw_columns(census, table))
         con.execute(f"create table if not exists {RAW_SCHEMA}.{raw_table_name(census, table)} ({cols})")
     con.execute(
         f"""create table if not exists {RAW_SCHEMA}.ingested_files (
@@ -78,22 +172,27 @@ def replace_partition(
             target = f"{RAW_SCHEMA}.{raw_table_name(census, table)}"
             con.execute(f"delete from {target} where year = ? and la_code in (select unnest(?))", [year, la_codes])
             if len(frame):
-                conformed = _conform(frame, census, table)  # noqa: F841 (read by DuckDB by name)
-                names = ", ".join(n for n, _ in raw_columns(census, table))
-                con.execute(f"insert into {target} ({names}) select {names} from conformed")
+                conformed = _conform(frame, census, table)
+                _insert(con, target, [n for n, _ in raw_columns(census, table)], conformed)
             written[table] = len(frame)
         con.execute(
             f"delete from {RAW_SCHEMA}.ingested_files where census = ? and year = ? and la_code in (select unnest(?))",
             [census, year, la_codes],
         )
         if files:
-            ingested = pd.DataFrame(files)  # noqa: F841
-            con.execute(
-                f"insert into {RAW_SCHEMA}.ingested_files select census, year, la_code, table_name, file, "
-                "sha256, row_count from ingested"
-            )
+            names = ["census", "year", "la_code", "table_name", "file", "sha256", "row_count"]
+            _insert(con, f"{RAW_SCHEMA}.ingested_files", names, pd.DataFrame(files))
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
     return written
+
+
+def _insert(con, target: str, names: list[str], frame: pd.DataFrame) -> None:
+    if _dialect(con) == "postgres":
+        con.insert_frame(target, names, frame)
+        return
+    rows = frame  # noqa: F841 (read by DuckDB by name)
+    columns = ", ".join(names)
+    con.execute(f"insert into {target} ({columns}) select {columns} from rows")

@@ -60,9 +60,9 @@ medians as (
     select
         year,
         area_code,
-        sum(cast(age_at_adoption as bigint)) * 10 // count(*) as tenths
+        {{ integer_divide('sum(cast(age_at_adoption as bigint)) * 10', 'count(*)') }} as tenths
     from ranked
-    where position in ((children + 1) // 2, (children + 2) // 2)
+    where position in ({{ integer_divide('children + 1', '2') }}, {{ integer_divide('children + 2', '2') }})
     group by year, area_code
 ),
 
