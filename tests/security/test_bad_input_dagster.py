@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("bad_dagster")]
 
 YEAR = CollectionYear.parse("2023-24")
 LAS = ["W06000002", "W06000012"]
-BAD_CASES = ["excel_serial_date", "overlapping_episodes"]
+BAD_CASES = ["overlapping_episodes"]  # one through Dagster keeps make test short; the corpus covers the rest
 
 
 def raw_digests(data) -> dict[str, str]:
