@@ -25,13 +25,14 @@ from pathlib import Path
 import pandas as pd
 
 from orchestration.lib.outputs.atomic import write_bytes_atomic
+from orchestration.lib.outputs.statswales import COUNT_MEASURES, EMPTY_VALUE_NOTES
 from orchestration.lib.publication import TABLES, expected_cells
 from orchestration.paths import REPO_ROOT
 
 NOTE_ORDER = ("[c]", "[x]", "[z]", "[p]", "[r]")
-NOTE_PATTERN = r"^(\[[cxzpr]\]( \[[cxzpr]\])*)?$"
-HIDDEN_NOTES = ("[c]", "[x]", "[z]")  # the value is empty when one of these is on the cell
-COUNT_MEASURES = ("count", "crcs_count", "cla_count", "difference")
+HIDDEN_NOTES = EMPTY_VALUE_NOTES  # the value is empty when one of these is on the cell
+REVISIONS_HEADER = ["table_id", "year", "area_code", "keys", "measure", "old_value", "old_note_codes", "new_value",
+                    "new_note_codes"]  # fmt: skip
 BASELINE_DIR = ".baseline"
 GATES_DIR = ".gates"
 REVISIONS_DIR = ".revisions"
@@ -116,8 +117,7 @@ def revisions_csv(revisions: pd.DataFrame) -> bytes:
     """All tables' revisions of a year, one row per cell, the keys as 'dimension=key; …'."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["table_id", "year", "area_code", "keys", "measure", "old_value", "old_note_codes", "new_value",
-                "new_note_codes"])  # fmt: skip
+    w.writerow(REVISIONS_HEADER)
     for rec in revisions.to_dict("records"):
         dims = TABLES[rec["table_id"]].dimensions
         keys = "; ".join(f"{d}={rec[d]}" for d in dims)
@@ -147,7 +147,7 @@ def publication_gate_frame(published: pd.DataFrame, table_id: str, policy: str) 
     spec = TABLES[table_id]
     f = published.copy()
     f["table_id"] = table_id
-    f["is_count"] = f["measure"].isin(COUNT_MEASURES)
+    f["is_count"] = f["measure"].isin(sorted(COUNT_MEASURES))
     f["value_number"] = pd.to_numeric(f["value"].replace("", None), errors="coerce").astype("float64")
     f["small_value"] = (f["value_number"].abs() >= 1) & (f["value_number"].abs() <= 4) & f["is_count"]
     residue = (f["value_number"].abs() % 5).where(f["is_count"] & f["value_number"].notna(), 0.0)

@@ -25,7 +25,7 @@ def merged_revisions(year_dir: Path) -> bytes:
             rows += r[1:]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header or release.revisions_csv(pd.DataFrame()).decode().strip().split(","))
+    w.writerow(header or release.REVISIONS_HEADER)
     w.writerows(rows)
     return buf.getvalue().encode("utf-8")
 
