@@ -133,18 +133,18 @@ def _build(args: argparse.Namespace) -> int:
         plan.append((census, years))
 
     from orchestration.dbt_manifest import ensure_manifest
-    from orchestration.instance import ensure_dagster_home
+    from orchestration.instance import ensure_dagster_home, open_instance
 
     ensure_manifest()
-    os.environ["DAGSTER_HOME"] = str(ensure_dagster_home(settings.dagster_home))
+    home = ensure_dagster_home(settings.dagster_home)
 
-    from dagster import AssetCheckSeverity, DagsterInstance
+    from dagster import AssetCheckSeverity
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
     from orchestration.definitions import defs
     from orchestration.defs.partitions import year_la_range
 
-    instance = DagsterInstance.get()
+    instance = open_instance(home)
     # Failures are printed below, once and readably; --verbose shows the run's own log.
     quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL" if not args.verbose else "INFO"}}}}
 
@@ -425,13 +425,14 @@ def _headlines(args: argparse.Namespace) -> int:
 def _dev(args: argparse.Namespace) -> int:
     """`dagster dev` on 127.0.0.1:3000 with DAGSTER_HOME under the data folder and telemetry off."""
     from orchestration.dbt_manifest import ensure_manifest
-    from orchestration.instance import ensure_dagster_home
+    from orchestration.instance import ensure_dagster_home, open_instance
     from orchestration.paths import REPO_ROOT
     from orchestration.settings import load_settings
 
     settings = load_settings()
     ensure_manifest()
     home = ensure_dagster_home(settings.dagster_home)
+    open_instance(home)  # create its storage now, under the lock a concurrent `cssd build` also takes
     bin_dir = os.path.dirname(sys.executable)  # dagster-dbt looks for `dbt` on PATH under dagster dev
     env = {
         **os.environ,

@@ -52,5 +52,41 @@ def ensure_dagster_home(home: Path, settings=None) -> Path:
     config = home / "dagster.yaml"
     text = dagster_yaml(settings)
     if not config.exists() or config.read_text(encoding="utf-8") != text:
-        config.write_text(text, encoding="utf-8")
+        # atomically: a second cssd process starting now must never read half a file
+        import os
+        import tempfile
+
+        fd, tmp = tempfile.mkstemp(dir=home, prefix=".dagster.yaml.")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, config)
     return home
+
+
+def open_instance(home: Path):
+    """The Dagster instance at ``home``, its storage created under a lock.
+
+    Two cssd processes started at once on a new data folder would both create the SQLite run,
+    event and schedule databases, and one fails with "table alembic_version already exists". The
+    first process to take ``<home>/instance.lock`` creates them; the other waits and opens them.
+    """
+    import fcntl
+    import os
+
+    from dagster import DagsterInstance
+
+    os.environ["DAGSTER_HOME"] = str(home)
+    fd = os.open(home / "instance.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        instance = DagsterInstance.get()
+        # touch every storage, so each creates its tables now, under the lock
+        instance.get_runs_count()
+        instance.event_log_storage.get_asset_records()
+        if instance.schedule_storage is not None:
+            instance.schedule_storage.all_instigator_state()
+        return instance
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)

@@ -16,6 +16,21 @@ FIXTURES = REPO / "tests" / "fixtures"
 TEST_KEY = b"test-key-not-secret"
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Make ``--dist loadgroup`` work on pytest 9: pytest-xdist 3.8 tags a grouped test by setting
+    ``item._nodeid``, which pytest 9 no longer reads (the node id comes from ``item._id``), so every
+    group was spread over both workers and the shared builds ran twice. Set the id pytest reads."""
+    if not getattr(config.option, "loadgroup", False) or not hasattr(config, "workerinput"):
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in item.iter_markers("xdist_group")})
+        if names and "@" not in item.nodeid:
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(names)}")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def dbt_manifest():
     from orchestration.dbt_manifest import ensure_manifest
