@@ -10,6 +10,8 @@ CSSD_DISCLOSURE     disclosure control policy: round5 (default) or suppress (pub
 CSSD_FINAL_THROUGH  the last collection year whose figures are final (YYYY-YY); later years are
                     provisional, [p]. Default: every year but the latest
 CSSD_PUBLICATION_DATES  month-day of each census's annual publication build (default cla=09-01,crcs=10-01)
+CSSD_INGEST_WORKERS processes that validate returns at once (default: the machine's cores; 1 = in the
+                    build's own process). Used from 24 returns a run on
 CSSD_SCHEDULES      on: the schedules and the annual chain sensor start switched on (default off)
 
 Production on PostgreSQL (docs/deploy.md); unset, cssd runs on DuckDB + SQLite as before:
@@ -54,6 +56,7 @@ class Settings:
     warehouse_target: str = "duckdb"  # or "postgres" (CSSD_DBT_TARGET)
     postgres: "PostgresSettings | None" = None
     dagster_storage: str = "sqlite"  # or "postgres" (CSSD_DAGSTER_STORAGE)
+    ingest_workers: int = 1
 
     def is_provisional(self, year: CollectionYear) -> bool:
         final = self.final_through or self.latest_year.previous()
@@ -145,6 +148,18 @@ def parse_publication_dates(text: str) -> dict[str, tuple[int, int]]:
     return out
 
 
+def _workers(text: "str | None") -> int:
+    if not (text or "").strip():
+        return max(1, min(os.cpu_count() or 1, 8))
+    try:
+        n = int(text)
+    except ValueError:
+        raise ValueError(f"CSSD_INGEST_WORKERS must be a whole number of processes, not {text!r}") from None
+    if n < 1:
+        raise ValueError(f"CSSD_INGEST_WORKERS must be 1 or more, not {n}")
+    return n
+
+
 def load_settings(environ: "dict[str, str] | None" = None) -> Settings:
     env = os.environ if environ is None else environ
     data_dir = Path(env.get("CSSD_DATA_DIR") or "./data").expanduser().resolve()
@@ -178,6 +193,7 @@ def load_settings(environ: "dict[str, str] | None" = None) -> Settings:
         postgres=postgres,
         dagster_storage=dagster_storage,
         publication_dates=parse_publication_dates(env.get("CSSD_PUBLICATION_DATES") or ""),
+        ingest_workers=_workers(env.get("CSSD_INGEST_WORKERS")),
         schedules_on=(env.get("CSSD_SCHEDULES") or "").strip().lower() in ("on", "1", "true", "yes"),
         disclosure_policy=policy,
         final_through=final_through,

@@ -25,7 +25,7 @@ from dagster import (
 from orchestration.defs.context import SETTINGS, WAREHOUSE_POOL
 from orchestration.defs.partitions import LA_DIM, YEAR_DIM, YEAR_LA, year_la_pairs
 from orchestration.defs.resources import WarehouseResource
-from orchestration.lib.ingest import validate_return
+from orchestration.lib.ingest import return_digest, validate_many
 from orchestration.lib.issues import SubmissionError
 from orchestration.lib.outputs.validation_report import write_la_report, write_summary
 from orchestration.lib.reference import la_names
@@ -60,6 +60,24 @@ def _rows_match_files(con, census: str, table: str, years: list[str]) -> tuple[b
     return not mismatches, "; ".join(f"{y} {la}: files {f}, stored {n}" for y, la, f, n in mismatches[:20]) or "none"
 
 
+def _validated_returns(con, census: str, years: list[str]) -> dict:
+    """(year, LA) -> (digest, warnings, rows per table) of the returns stored with a validation digest."""
+    rows = con.execute(
+        f"""
+        select v.year, v.la_code, v.digest, v.warnings, f.table_name, f.row_count
+        from {RAW_SCHEMA}.validated_returns v
+        join {RAW_SCHEMA}.ingested_files f
+          on f.census = v.census and f.year = v.year and f.la_code = v.la_code
+        where v.census = ? and v.year in (select unnest(?))
+        """,
+        [census, years],
+    ).fetchall()
+    out: dict = {}
+    for year, la, digest, warns, table, n in rows:
+        out.setdefault((year, la), (digest, warns, {}))[2][table] = n
+    return out
+
+
 def ingest_returns(
     context: AssetExecutionContext,
     warehouse: WarehouseResource,
@@ -73,15 +91,28 @@ def ingest_returns(
     failed = []
     not_submitted = []
     warnings = 0
+    skipped = 0
     con = warehouse.connect()
     try:
         ensure_raw_tables(con, census)
+        known = _validated_returns(con, census, sorted({y.label for y, _ in pairs}))
+        jobs, digests = [], {}
         for year, la in pairs:
             folder = SETTINGS.landing_dir / census / year.label / la
             if not folder.is_dir():
                 not_submitted.append(f"{year.label} {la}")
                 continue
-            result = validate_return(folder, census, year, la, SETTINGS.pseudonym_key)
+            digest = return_digest(folder, census, year, SETTINGS.pseudonym_key)
+            prior = known.get((year.label, la))
+            if prior and prior[0] == digest and (validation_dir(census, year.label) / f"{la}.html").exists():
+                # unchanged since it was validated and stored: nothing to do (its report stands)
+                stored[(year.label, la)] = prior[2]
+                warnings += prior[1]
+                skipped += 1
+                continue
+            digests[(year.label, la)] = digest
+            jobs.append((folder, census, year, la))
+        for (_folder, _, year, la), result in validate_many(jobs, SETTINGS.pseudonym_key, SETTINGS.ingest_workers):
             write_la_report(
                 validation_dir(census, year.label),
                 la,
@@ -109,7 +140,8 @@ def ingest_returns(
                 }
                 for f in result.files
             ]
-            replace_partition(con, census, year.label, [la], result.tables, files)
+            validated = {la: (digests[(year.label, la)], len(result.warnings))}
+            replace_partition(con, census, year.label, [la], result.tables, files, validated)
             stored[(year.label, la)] = {t: len(result.tables.get(t, [])) for t in tables}
         years = sorted({y.label for y, _ in pairs})
         for y in years:
@@ -119,6 +151,8 @@ def ingest_returns(
     finally:
         con.close()
 
+    if skipped:
+        context.log.info(f"{skipped} return(s) unchanged since they were validated and stored: not read again")
     if not_submitted:
         context.log.info(f"no return (LA folder absent): {', '.join(not_submitted)}")
     if failed:

@@ -66,10 +66,34 @@ def _pg_advisory_lock():
         con.close()  # ends the session, which releases the lock
 
 
+class CssdDbtCliResource(DbtCliResource):
+    """dagster-dbt's dbt CLI resource without two costs it adds to every invocation (issue 7):
+
+    - it runs ``dbt --version`` in a subprocess (a full dbt import, ~3 s) to learn the version of
+      the dbt it is about to run: the lock pins dbt-core, so the installed package's version is it;
+    - it builds a dbt adapter in this process (load the project and profile, parse every macro,
+      ~2-6 s) that only ``fetch_column_metadata``/``fetch_row_counts`` use; cssd uses neither.
+
+    Both are private methods of dagster-dbt 0.29 (pinned); tests/definitions/test_dbt_resource.py
+    fails if they stop existing or if a dbt invocation stops streaming its events.
+    """
+
+    @property
+    def _cli_version(self):
+        from importlib.metadata import version as installed
+
+        from packaging import version
+
+        return version.parse(installed("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args):
+        return None
+
+
 def build_resources() -> dict:
     return {
         "warehouse": WarehouseResource(path=str(SETTINGS.warehouse), target=SETTINGS.warehouse_target),
-        "dbt": DbtCliResource(
+        "dbt": CssdDbtCliResource(
             project_dir=cssd_dbt_project,
             profiles_dir=str(cssd_dbt_project.profiles_dir),
             dbt_executable=str(Path(sys.executable).with_name("dbt")),

@@ -11,8 +11,11 @@ It returns every issue (errors and warnings) for the LA's validation report. ``c
 uses the same function, so an LA officer sees exactly what the platform will see.
 """
 
+import hashlib
+import hmac
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -244,3 +247,77 @@ def prepare_year(
     if errors:
         raise SubmissionError(errors, context=f"{census.upper()} {year.label}")
     return PreparedYear(census, year, returns)
+
+
+@lru_cache(maxsize=1)
+def validation_code_digest() -> str:
+    """A hash of everything validation depends on besides the files: the readers, rule packs,
+    specs and pandera models (orchestration/lib) and the code lists (the reference seeds)."""
+    from orchestration.paths import PACKAGE_DIR, REFERENCE_SEEDS_DIR
+
+    h = hashlib.sha256()
+    lib = PACKAGE_DIR / "lib"
+    paths = [p for p in lib.rglob("*") if p.suffix in (".py", ".yaml", ".csv")]
+    paths += list(REFERENCE_SEEDS_DIR.glob("*.csv"))
+    for p in sorted(paths):
+        h.update(f"{p.name}\n".encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def return_digest(folder: Path, census: str, year: CollectionYear, key: bytes) -> str:
+    """What the validation of a return depends on: its files, last year's return and the other
+    census's return of the same LA (continuity and cross-census rules read them), the validation
+    code and the pseudonymisation key (a fingerprint of it, not the key). Equal digests mean the
+    same result: an unchanged return need not be validated and stored again."""
+    h = hashlib.sha256()
+    h.update(validation_code_digest().encode())
+    h.update(hmac.new(key, b"cssd key fingerprint", hashlib.sha256).digest())
+    folder = folder.parent if folder.is_file() else folder
+    other = LINKED_CENSUS[census]
+    for label, f in (
+        ("return", folder),
+        ("previous", folder.parent.parent / year.previous().label / folder.name),
+        ("linked", folder.parent.parent.parent / other / year.label / folder.name),
+    ):
+        files = sorted(p for p in f.iterdir() if p.is_file()) if f.is_dir() else []
+        h.update(f"{label}:{len(files)}\n".encode())
+        for p in files:
+            h.update(f"{p.name}\n".encode())
+            h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
+
+
+# A pool pays for its start (a process that imports pandas and the rule packs, ~3 s) from
+# about this many returns on; fewer are validated in this process.
+POOL_FROM_RETURNS = 24
+
+
+def validate_many(jobs: "list[tuple[Path, str, CollectionYear, str]]", key: bytes, workers: int):
+    """Validate returns (folder, census, year, LA), yielding (job, LAReturn) in the jobs' order.
+
+    With ``workers`` > 1 and enough returns the validation runs in a pool of worker processes
+    (validation is pure Python and pandas: one core each); the caller stores each result in the
+    warehouse as it arrives, in this process, which stays the only writer. At most two returns per
+    worker are in flight, so memory stays bounded at any scale."""
+    if workers <= 1 or len(jobs) < POOL_FROM_RETURNS:
+        for job in jobs:
+            yield job, validate_return(*job, key)
+        return
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+    from itertools import islice
+
+    ctx = multiprocessing.get_context("forkserver")  # not fork: the caller may hold threads and locks
+    ctx.set_forkserver_preload(["orchestration.lib.ingest"])
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        queue = iter(jobs)
+        pending = deque((job, pool.submit(validate_return, *job, key)) for job in islice(queue, 2 * workers))
+        while pending:
+            job, future = pending.popleft()
+            result = future.result()
+            following = next(queue, None)
+            if following is not None:
+                pending.append((following, pool.submit(validate_return, *following, key)))
+            yield job, result

@@ -140,6 +140,12 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, census: str) -> None:
             census varchar, year varchar, la_code varchar, table_name varchar,
             file varchar, sha256 varchar, row_count integer)"""
     )
+    # The digest of what each stored return's validation depended on (lib/ingest.py
+    # return_digest): a return whose digest is unchanged is not validated and stored again.
+    con.execute(
+        f"""create table if not exists {RAW_SCHEMA}.validated_returns (
+            census varchar, year varchar, la_code varchar, digest varchar, warnings integer)"""
+    )
 
 
 def _conform(frame: pd.DataFrame, census: str, table: str) -> pd.DataFrame:
@@ -161,8 +167,12 @@ def replace_partition(
     la_codes: Iterable[str],
     tables: dict[str, pd.DataFrame],
     files: list[dict],
+    validated: "dict[str, tuple[str, int]] | None" = None,
 ) -> dict[str, int]:
-    """Replace the rows of ``year`` for ``la_codes`` in every given raw table, atomically."""
+    """Replace the rows of ``year`` for ``la_codes`` in every given raw table, atomically.
+
+    ``validated`` maps an LA to the digest and warning count of the validation that passed its
+    return; the LAs replaced without one lose their digest (they are validated again next time)."""
     la_codes = sorted(set(la_codes))
     ensure_raw_tables(con, census)
     written: dict[str, int] = {}
@@ -182,6 +192,17 @@ def replace_partition(
         if files:
             names = ["census", "year", "la_code", "table_name", "file", "sha256", "row_count"]
             _insert(con, f"{RAW_SCHEMA}.ingested_files", names, pd.DataFrame(files))
+        con.execute(
+            f"delete from {RAW_SCHEMA}.validated_returns "
+            "where census = ? and year = ? and la_code in (select unnest(?))",
+            [census, year, la_codes],
+        )
+        if validated:
+            rows = [
+                {"census": census, "year": year, "la_code": la, "digest": d, "warnings": w}
+                for la, (d, w) in validated.items()
+            ]
+            _insert(con, f"{RAW_SCHEMA}.validated_returns", list(rows[0]), pd.DataFrame(rows))
         con.execute("commit")
     except Exception:
         con.execute("rollback")

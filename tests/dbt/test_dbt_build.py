@@ -152,3 +152,40 @@ def test_rebuilding_one_year_replaces_only_that_year(built_warehouse):
     )
     assert result.returncode == 0, result.stdout[-3000:]
     assert _cells(built_warehouse) == before
+
+
+def test_a_null_fails_not_null_columns_and_names_the_column(built_warehouse, tmp_path):
+    """The model-level not-null test (one query per model) fails on a NULL and says which column."""
+    import shutil
+
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_warehouse, copy)
+    con = duckdb.connect(str(copy))
+    con.execute("update raw.cla_children set sex = null where la_code = 'W06000001'")
+    con.close()
+    result = _dbt(["test", "--select", "stg_cla__children,test_name:not_null_columns"], copy)
+    assert result.returncode != 0, result.stdout[-3000:]
+    assert "FAIL 2 not_null_columns_stg_cla__children" in result.stdout, result.stdout[-3000:]
+    compiled = next(  # dbt shortens a long test name in the file name: find it by its text
+        p
+        for p in (tmp_path / "target" / "compiled").rglob("not_null_columns*.sql")
+        if "stg_cla__children" in p.read_text()
+    )
+    con = duckdb.connect(str(copy), read_only=True)
+    assert con.execute(compiled.read_text()).fetchall() == [("sex_code",), ("sex_code",)]
+    con.close()
+
+
+def test_the_contract_refuses_a_null_in_a_publication_table(built_warehouse, tmp_path):
+    """Publication columns carry enforced not_null constraints instead of not_null tests."""
+    import shutil
+
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_warehouse, copy)
+    con = duckdb.connect(str(copy))
+    with pytest.raises(duckdb.ConstraintException, match="NOT NULL"):
+        con.execute(
+            "insert into publication.pub_cla1 (year, area_code, legal_status_group, measure, value, note_codes) "
+            "values (null, 'W06000015', 'total', 'count', 1, '')"
+        )
+    con.close()

@@ -70,3 +70,50 @@ def test_missing_file(small_landing):
     (landing / "cla/2016-17/W06000001/episodes.csv").unlink()
     with pytest.raises(SubmissionError, match="episodes file is missing"):
         prepare_year(landing, "cla", Y1617, TEST_KEY, welsh_la_codes(), TABLES)
+
+
+def test_the_digest_changes_with_the_return_last_years_return_the_linked_return_and_the_key(small_landing):
+    from orchestration.lib.ingest import return_digest
+
+    landing = small_landing / "landing"
+    cardiff = landing / "cla" / "2016-17" / "W06000015"
+    first = return_digest(cardiff, "cla", Y1617, TEST_KEY)
+    assert return_digest(cardiff, "cla", Y1617, TEST_KEY) == first  # the same inputs
+    assert return_digest(cardiff, "cla", Y1617, b"another key") != first
+    # last year's return (continuity rules read it)
+    last_year = landing / "cla" / "2015-16" / "W06000015" / "episodes.csv"
+    last_year.write_text(last_year.read_text() + "\n")
+    second = return_digest(cardiff, "cla", Y1617, TEST_KEY)
+    assert second != first
+    # the other census's return of the LA and year (the cross-census rule reads it)
+    linked = landing / "crcs" / "2016-17" / "W06000015"
+    linked.mkdir(parents=True)
+    (linked / "children.csv").write_text("child_id\n")
+    third = return_digest(cardiff, "cla", Y1617, TEST_KEY)
+    assert third != second
+    (cardiff / "episodes.csv").write_bytes((cardiff / "episodes.csv").read_bytes().replace(b"\n", b"\r\n"))
+    assert return_digest(cardiff, "cla", Y1617, TEST_KEY) != third
+    # another LA's files are not an input
+    anglesey = landing / "cla" / "2016-17" / "W06000001"
+    before = return_digest(anglesey, "cla", Y1617, TEST_KEY)
+    (cardiff / "children.csv").write_text("changed")
+    assert return_digest(anglesey, "cla", Y1617, TEST_KEY) == before
+
+
+def test_a_pool_of_workers_gives_the_serial_results_in_order(small_landing, monkeypatch):
+    from orchestration.lib import ingest
+
+    landing = small_landing / "landing"
+    jobs = [
+        (landing / "cla" / y / la, "cla", CollectionYear.parse(y), la)
+        for y, la in [("2016-17", "W06000015"), ("2015-16", "W06000015"), ("2016-17", "W06000001")] * 2
+    ]
+    serial = list(ingest.validate_many(jobs, TEST_KEY, workers=1))
+    monkeypatch.setattr(ingest, "POOL_FROM_RETURNS", 2)
+    pooled = list(ingest.validate_many(jobs, TEST_KEY, workers=2))
+    assert [j for j, _ in pooled] == jobs
+    for (_, a), (_, b) in zip(serial, pooled, strict=True):
+        assert a.issues == b.issues and a.files == b.files
+        assert sorted(a.tables) == sorted(b.tables)
+        for name in a.tables:
+            assert a.tables[name].equals(b.tables[name])
