@@ -1,7 +1,7 @@
 """The Dagster UI, as a user starts it (`cssd dev`: webserver + daemon), on a free local port. Through
 its GraphQL API: every asset and check of the definitions is there; one partition's run launches
-and succeeds. (Backfills: `cssd build` runs a range as one run per stage; a UI backfill of the same
-range uses the same BackfillPolicy.single_run(), checked by hand — see docs/running.md.)"""
+and succeeds; two UI backfills of the same range of years, launched at once, both succeed, their
+runs queued one after the other, and each builds the dbt models of the whole range in one run."""
 
 import json
 import os
@@ -142,3 +142,54 @@ def test_one_partition_run_launches_and_succeeds(ui):
     assert launched["__typename"] == "LaunchRunSuccess", launched
     assert client.wait_run(launched["run"]["runId"]) == "SUCCESS"
     assert (data / "output" / "2016-17" / "validation" / "cla" / "W06000015.html").exists()
+
+
+def _wait_backfill(client: UI, backfill_id: str, timeout: float = 600) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        b = client.query(
+            """query($id: String!) { partitionBackfillOrError(backfillId: $id) { ... on PartitionBackfill {
+                status runs { runId status startTime endTime tags { key value } } } } }""",
+            {"id": backfill_id},
+        )["partitionBackfillOrError"]
+        if b["status"] not in ("REQUESTED", "CANCELING", "FAILING"):
+            return b
+        time.sleep(2)
+    raise TimeoutError(f"backfill {backfill_id} did not finish")
+
+
+def test_two_ui_backfills_of_the_same_range_queue_and_succeed(ui):
+    from orchestration.defs.ingest import raw_cla
+    from orchestration.defs.transform import dbt_cla_models
+
+    client, data = ui
+    returns = {"start": "2015-16|W06000001", "end": "2016-17|W06000024"}
+    by_asset = [{"assetKey": {"path": k.path}, "partitions": {"range": returns}} for k in raw_cla.keys] + [
+        {"assetKey": {"path": k.path}, "partitions": {"range": {"start": "2015-16", "end": "2016-17"}}}
+        for k in dbt_cla_models.keys
+    ]
+    launch = """mutation($p: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $p) {
+        __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }"""
+    ids = []
+    for _ in range(2):  # the second while the first is still running: its runs must queue, not collide
+        out = client.query(launch, {"p": {"partitionsByAssets": by_asset}})["launchPartitionBackfill"]
+        assert out["__typename"] == "LaunchBackfillSuccess", out
+        ids.append(out["backfillId"])
+    spans = []
+    for backfill_id in ids:
+        b = _wait_backfill(client, backfill_id)
+        assert b["status"] in ("COMPLETED", "COMPLETED_SUCCESS"), b
+        assert b["runs"] and all(r["status"] == "SUCCESS" for r in b["runs"]), b["runs"]
+        dbt_runs = [
+            r
+            for r in b["runs"]
+            if {t["key"]: t["value"] for t in r["tags"]}.get("dagster/asset_partition_range_start") == "2015-16"
+        ]
+        assert len(dbt_runs) == 1, "the dbt models of the whole range are built in one run"
+        tags = {t["key"]: t["value"] for t in dbt_runs[0]["tags"]}
+        assert tags["dagster/asset_partition_range_end"] == "2016-17"
+        spans += [(r["startTime"], r["endTime"]) for r in b["runs"]]
+    spans.sort()
+    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+        assert start >= end, "two runs on the warehouse at once: the run queue allows one"
+    assert (data / "output" / "2015-16" / "validation" / "cla" / "W06000015.html").exists()
