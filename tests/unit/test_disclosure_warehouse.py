@@ -25,7 +25,7 @@ def frames(tmp_path_factory):
         held = {r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'publication'")}
         missing = sorted(f"pub_{t}" for t in TABLES if f"pub_{t}" not in held)
         if missing:
-            pytest.skip(f"the warehouse at {WAREHOUSE} is not a whole demo build (no {', '.join(missing)}): run make demo")
+            pytest.skip(f"{WAREHOUSE} is not a whole demo build (no {', '.join(missing)}): run make demo")
         return {t: read_publication_table(con, t, [YEAR]) for t in TABLES}
     finally:
         con.close()
