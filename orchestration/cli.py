@@ -176,8 +176,8 @@ def _build(args: argparse.Namespace) -> int:
         return ok
 
     marker = settings.dagster_home / "reference_seeds.sha256"
-    seeds_digest = f"{seeds_hash()}:{settings.warehouse}"
-    if marker.exists() and marker.read_text() == seeds_digest and settings.warehouse.exists():
+    seeds_digest = f"{seeds_hash()}:{warehouse_identity(settings)}"
+    if marker.exists() and marker.read_text() == seeds_digest and seeds_in_warehouse(settings):
         pass  # the seeds in the warehouse are these seeds: no need to load them again
     elif not run("reference_build", "reference", {}):
         return 1
@@ -241,6 +241,41 @@ def seeds_hash() -> str:
             h.update(f"{path.relative_to(SEEDS_DIR)}\n".encode())
             h.update(path.read_bytes())
     return h.hexdigest()
+
+
+def warehouse_identity(settings) -> str:
+    """The warehouse the seeds were loaded into, for the seed marker: the DuckDB file, or the
+    PostgreSQL server and database (no password)."""
+    if settings.warehouse_target == "postgres":
+        return f"postgres:{settings.postgres.describe()}"
+    return f"duckdb:{settings.warehouse}"
+
+
+def seeds_in_warehouse(settings) -> bool:
+    """Whether the warehouse holds a table for every seed (the marker alone cannot tell: the file or
+    the database may have been replaced since). DuckDB: the file exists (opening it would wait for a
+    writer). PostgreSQL: every seed's table is in the `reference` schema; False if the server
+    cannot be asked (reference_build then reports why)."""
+    if settings.warehouse_target != "postgres":
+        return settings.warehouse.exists()
+    from orchestration.lib.warehouse import connect_postgres
+    from orchestration.paths import SEEDS_DIR
+
+    wanted = {path.stem for path in SEEDS_DIR.rglob("*.csv")}
+    try:
+        con = connect_postgres(settings.postgres.connect_kwargs())
+    except Exception:  # psycopg2.OperationalError: the build's own connection will say what is wrong
+        return False
+    try:
+        present = {
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = ?", ["reference"]
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    return wanted <= present
 
 
 def _infer_return(path, census_arg, year_arg, la_arg):

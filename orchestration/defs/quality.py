@@ -1,12 +1,13 @@
 """Great Expectations suites as blocking Dagster asset checks (staging, marts, publication).
 
-Each check queries the warehouse in DuckDB SQL (orchestration/lib/gates.py), hands the frame to
-its suite under expectations/ and fails if any expectation fails, or if the suite loads empty.
+Each check queries the warehouse (DuckDB or PostgreSQL: the SQL in orchestration/lib/gates.py runs
+on both), hands the frame to its suite under expectations/ and fails if any expectation fails, or
+if the suite loads empty.
 """
 
 from collections.abc import Callable
+from typing import Any
 
-import duckdb
 import pandas as pd
 from dagster import (
     AssetCheckExecutionContext,
@@ -22,7 +23,8 @@ from orchestration.lib import gates
 from orchestration.lib.expectations import run_suite
 from orchestration.lib.reference import area_order
 
-FrameAndParams = Callable[[duckdb.DuckDBPyConnection], tuple[pd.DataFrame, dict]]
+# a DuckDB connection or orchestration.lib.warehouse.PostgresConnection -> (frame, suite parameters)
+FrameAndParams = Callable[[Any], tuple[pd.DataFrame, dict]]
 
 
 def _cla1(con):

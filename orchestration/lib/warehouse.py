@@ -25,7 +25,8 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(path))
 
 
-_PG_NUMERIC = 1700  # the type oid of numeric (decimal)
+_PG_FLOATS = (1700, 700, 701)  # type oids of numeric (decimal), real, double precision
+_PG_INTEGERS = (20, 21, 23)  # bigint, smallint, integer
 
 
 class PostgresResult:
@@ -43,12 +44,16 @@ class PostgresResult:
         return self._cursor.description
 
     def df(self) -> pd.DataFrame:
-        """As DuckDB's ``df()``: numeric (DECIMAL) columns come back as float64."""
+        """As DuckDB's ``df()``: numeric (DECIMAL) and floating-point columns come back as float64
+        (NULL as NaN, even in a column of NULLs only), integer columns with a NULL as Int64."""
         description = self._cursor.description
         frame = pd.DataFrame(self._cursor.fetchall(), columns=[d.name for d in description])
-        for d in description:
-            if d.type_code == _PG_NUMERIC:
-                frame[d.name] = pd.to_numeric(frame[d.name], errors="coerce").astype("float64")
+        for i, d in enumerate(description):
+            column = frame.iloc[:, i]
+            if d.type_code in _PG_FLOATS:
+                frame.isetitem(i, pd.to_numeric(column, errors="coerce").astype("float64"))
+            elif d.type_code in _PG_INTEGERS and column.isna().any():
+                frame.isetitem(i, column.astype("Int64"))
         return frame
 
 

@@ -2,7 +2,8 @@
 crcs_known for CRCS1-CRCS8 and REC1) ingested into PostgreSQL and built with dbt's `postgres`
 target publish exactly what the DuckDB warehouse publishes — every pub_* table, every column,
 every cell, with the same Python type and the same text. The PostgreSQL build runs the dbt unit
-tests and data tests too (`dbt build`); tests/dbt checks the DuckDB answers by hand.
+tests and data tests too (`dbt build`); tests/dbt checks the DuckDB answers by hand. The frames
+that the Great Expectations gates judge (orchestration/lib/gates.py) are the same on both too.
 """
 
 import os
@@ -10,8 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from orchestration.lib import gates
 from orchestration.lib.ingest import prepare_year
 from orchestration.lib.reference import welsh_la_codes
 from orchestration.lib.warehouse import connect, connect_postgres, ensure_raw_tables, replace_partition
@@ -75,6 +78,26 @@ def _publication(con, placeholder_sql: str) -> dict[str, tuple[list[str], list[t
     return out
 
 
+GATE_FRAMES = {
+    "stg_cla_codes": gates.staging_code_frame,
+    "stg_cla_nulls": gates.staging_null_frame,
+    "fct_cla_flows": gates.cla_flow_frame,
+    "pub_cla1": gates.cla1_gate_frame,
+    "pub_crcs1": gates.crcs1_gate_frame,
+    "fct_crcs_year_on_year": gates.crcs_year_on_year_frame,
+    "pub_rec1": gates.rec1_gate_frame,
+}
+
+
+def _gate_frames(con) -> dict[str, pd.DataFrame]:
+    """Every gate's frame, and the staging ones for one year too (the ``years`` parameter)."""
+    out = {name: frame(con) for name, frame in GATE_FRAMES.items()}
+    year = out["stg_cla_nulls"]["year"].max()
+    out["stg_cla_codes one year"] = gates.staging_code_frame(con, [year])
+    out["stg_cla_nulls one year"] = gates.staging_null_frame(con, [year])
+    return out
+
+
 def _build_duckdb(fixture: str, root: Path) -> dict:
     path = root / "warehouse.duckdb"
     con = connect(path)
@@ -91,7 +114,7 @@ def _build_duckdb(fixture: str, root: Path) -> dict:
 
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return _publication(con, "?")
+        return _publication(con, "?"), _gate_frames(con)
     finally:
         con.close()
 
@@ -108,15 +131,15 @@ def _build_postgres(fixture: str, root: Path, pg, database: str) -> dict:
     assert " ERROR=0 " in result.stdout and "SKIP=0 " in result.stdout
     con = connect_postgres(pg.connect_kwargs(database))
     try:
-        return _publication(con, "?")
+        return _publication(con, "?"), _gate_frames(con)
     finally:
         con.close()
 
 
 @pytest.mark.parametrize("fixture", sorted(FIXTURE_RETURNS))
 def test_postgres_publishes_exactly_what_duckdb_publishes(fixture, pg_server, pg_database, tmp_path):
-    on_postgres = _build_postgres(fixture, tmp_path, pg_server, pg_database)
-    on_duckdb = _build_duckdb(fixture, tmp_path)
+    on_postgres, pg_gates = _build_postgres(fixture, tmp_path, pg_server, pg_database)
+    on_duckdb, duckdb_gates = _build_duckdb(fixture, tmp_path)
     assert sorted(on_postgres) == sorted(on_duckdb)
     assert len(on_duckdb) == 18  # pub_cla1-9, pub_crcs1-8, pub_rec1
     filled = 0
@@ -128,3 +151,118 @@ def test_postgres_publishes_exactly_what_duckdb_publishes(fixture, pg_server, pg
             assert pg_row == row, (table, dict(zip(columns, row, strict=True)))
         filled += sum(1 for row in rows if row[columns.index("value")] != ("None", ""))
     assert filled > 100  # the comparison is of real figures, not only empty cells
+
+    # The gates' SQL runs on both warehouses and gives the same frames (same rows, same numbers:
+    # no integer division on PostgreSQL), so the suites judge the same thing on both.
+    assert sorted(pg_gates) == sorted(duckdb_gates)
+    for name, frame in duckdb_gates.items():
+        pg_frame = pg_gates[name]
+        assert list(pg_frame.columns) == list(frame.columns), name
+        assert len(frame) > 0 or name in EMPTY_GATE_FRAMES[fixture], name
+        keys = [
+            c for c in ("year", "area_code", "status", "model", "column_name", "era", "field", "code") if c in frame
+        ]
+        pd.testing.assert_frame_equal(
+            _comparable(pg_frame, keys), _comparable(frame, keys), check_dtype=False, check_exact=False, rtol=1e-12
+        )
+    # the fixtures' years are not consecutive, so ratios to the previous year are NULL here:
+    # test_gate_ratios_are_the_same_on_both_warehouses compares those
+
+
+# Gate frames with no rows on a fixture (cla_known has no CRCS returns).
+EMPTY_GATE_FRAMES = {"cla_known": {"pub_crcs1", "fct_crcs_year_on_year", "pub_rec1"}, "crcs_known": set()}
+
+
+def _comparable(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Rows in key order, numbers as float, text as text (None and NaN alike)."""
+    out = frame.sort_values(keys, kind="stable").reset_index(drop=True)
+    for column in out.columns:
+        if pd.api.types.is_numeric_dtype(out[column]):
+            out[column] = out[column].astype("float64")
+        else:
+            out[column] = out[column].astype(object).where(out[column].notna(), None)
+    return out
+
+
+def _small_marts(con) -> None:
+    """Two consecutive years of every LA in the tables the flow, year-on-year, CLA1, CRCS1 and REC1
+    gates read, with counts whose ratios are not whole numbers."""
+    from orchestration.lib.reference import WALES, area_order
+
+    las = [a for a in area_order() if a != WALES]
+    tables = {
+        "marts.fct_cla_looked_after_at_census": ("year varchar, la_code varchar", []),
+        "marts.fct_cla_started": ("year varchar, la_code varchar, child_pid varchar, is_counted_for_la boolean", []),
+        "marts.fct_cla_ceased": ("year varchar, la_code varchar, child_pid varchar, is_counted boolean", []),
+        "marts.fct_crcs_children_at_census": ("year varchar, la_code varchar", []),
+        "publication.pub_cla1": (
+            "year varchar, area_code varchar, legal_status_group varchar, measure varchar, value decimal(18,1)",
+            [],
+        ),
+        "publication.pub_crcs1": (
+            "year varchar, area_code varchar, status varchar, measure varchar, value decimal(18,1)",
+            [],
+        ),
+        "publication.pub_rec1": ("year varchar, area_code varchar, measure varchar, value decimal(18,1)", []),
+    }
+    for i, la in enumerate(las):
+        for year, stock, starts, ceased in (("2019-20", 7 + i, 3, 2), ("2020-21", 9 + i, 4, 1)):
+            tables["marts.fct_cla_looked_after_at_census"][1].extend([(year, la)] * stock)
+            tables["marts.fct_crcs_children_at_census"][1].extend([(year, la)] * (stock * 3))
+            tables["marts.fct_cla_started"][1].extend((year, la, f"s{k}", True) for k in range(starts))
+            tables["marts.fct_cla_ceased"][1].extend((year, la, f"c{k}", True) for k in range(ceased))
+            groups = {"total": stock, "care_order": stock - 2, "voluntary_accommodation": 2}
+            tables["publication.pub_cla1"][1].extend((year, la, g, "count", n) for g, n in groups.items())
+            statuses = {"total": 3 * stock, "looked_after": stock, "child_protection_register": stock, "neither": stock}
+            tables["publication.pub_crcs1"][1].extend((year, la, s, "count", n) for s, n in statuses.items())
+            rec = {"crcs_count": stock - 1, "cla_count": stock, "difference": -1}
+            tables["publication.pub_rec1"][1].extend((year, la, m, n) for m, n in rec.items())
+    for year in ("2019-20", "2020-21"):
+        wales = sum(n for y, _, g, _, n in tables["publication.pub_cla1"][1] if y == year and g == "total")
+        tables["publication.pub_cla1"][1].append((year, WALES, "total", "count", wales))
+    for schema in ("marts", "publication"):
+        con.execute(f"create schema {schema}")
+    for table, (columns, rows) in tables.items():
+        con.execute(f"create table {table} ({columns})")
+        values = ", ".join(
+            "(" + ", ".join(f"'{v}'" if isinstance(v, str) else str(v).lower() for v in row) + ")" for row in rows
+        )
+        con.execute(f"insert into {table} values {values}")
+
+
+def test_gate_ratios_are_the_same_on_both_warehouses(pg_server, pg_database):
+    """Ratios of counts (flow gap rate, ratio to the previous year) are divisions of integers: the same
+    fractions on PostgreSQL as on DuckDB, not truncated to whole numbers."""
+    import duckdb
+
+    duck = duckdb.connect()
+    pg = connect_postgres(pg_server.connect_kwargs(pg_database))
+    try:
+        frames = []
+        for con in (duck, pg):
+            _small_marts(con)
+            frames.append({n: GATE_FRAMES[n](con) for n in GATE_FRAMES if not n.startswith("stg_")})
+    finally:
+        pg.close()
+        duck.close()
+    on_duckdb, on_postgres = frames
+    for name, frame in on_duckdb.items():
+        keys = [c for c in ("year", "area_code", "status") if c in frame]
+        pd.testing.assert_frame_equal(
+            _comparable(on_postgres[name], keys), _comparable(frame, keys), check_dtype=False, rtol=1e-12
+        )
+    flows = on_postgres["fct_cla_flows"].set_index(["year", "area_code"])
+    cardiff = flows.loc[("2020-21", "W06000015")]
+    first = int(on_postgres["fct_cla_flows"].query("year == '2019-20' and area_code == 'W06000015'")["stock"].iloc[0])
+    assert cardiff["ratio_to_previous_year"] == pytest.approx((first + 2) / first)
+    assert cardiff["flow_gap_rate"] == pytest.approx(abs(first + 4 - 1 - (first + 2)) / (first + 2))
+    assert 0 < cardiff["flow_gap_rate"] < 1
+    wales = flows.loc[("2020-21", "W92000004")]
+    assert 1 < wales["ratio_to_previous_year"] < 2 and wales["tolerance"] == pytest.approx(0.005)
+    yoy = on_postgres["fct_crcs_year_on_year"].dropna(subset=["ratio_to_previous_year"])
+    assert len(yoy) == 23 and ((yoy["ratio_to_previous_year"] > 1) & (yoy["ratio_to_previous_year"] < 2)).all()
+    cla1 = on_postgres["pub_cla1"].dropna(subset=["wales_ratio_to_previous_year"])
+    stocks = on_postgres["fct_cla_flows"].query("area_code == 'W92000004'")["stock"].tolist()
+    assert cla1["wales_ratio_to_previous_year"].tolist() == pytest.approx([stocks[1] / stocks[0]])
+    shares = on_postgres["pub_crcs1"]["share"]
+    assert (shares - 1 / 3).abs().max() < 1e-12

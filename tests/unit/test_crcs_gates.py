@@ -51,8 +51,12 @@ def _con(crcs1: list[tuple], rec1: list[tuple]) -> duckdb.DuckDBPyConnection:
     con.execute("create schema publication")
     c = pd.DataFrame(crcs1, columns=["year", "area_code", "status", "measure", "value", "note_codes"])  # noqa: F841
     r = pd.DataFrame(rec1, columns=["year", "area_code", "measure", "value", "note_codes"])  # noqa: F841
-    con.execute("create table publication.pub_crcs1 as select * from c")
-    con.execute("create table publication.pub_rec1 as select * from r")
+    # value as the models' contract has it: decimal(18,1), NULL when a note code hides it
+    value = "cast(nullif(value, '') as decimal(18,1)) as value"
+    con.execute(
+        f"create table publication.pub_crcs1 as select year, area_code, status, measure, {value}, note_codes from c"
+    )
+    con.execute(f"create table publication.pub_rec1 as select year, area_code, measure, {value}, note_codes from r")
     return con
 
 
