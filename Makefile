@@ -25,7 +25,7 @@ help:
 	@echo "make test   the test suite"
 	@echo "make dev    Dagster UI on http://127.0.0.1:3000"
 	@echo "make lint   ruff and sqlfluff"
-	@echo "make bench  the pipeline against plain DuckDB SQL on the same data"
+	@echo "make bench  the pipeline against plain DuckDB SQL on the same data (BENCH_ARGS=--quick: a short run)"
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
@@ -49,7 +49,7 @@ lint: install
 	$(BIN)/sqlfluff lint dbt_project/models
 
 bench: install
-	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 clean:
 	rm -rf dbt_project/target dbt_project/logs .pytest_cache

@@ -15,6 +15,10 @@ What it does (shared/spec/publication.md, docs/definitions.md):
   `total`; unborn children (no date of birth, an expected one) under `unborn` unless also counted
   as born; the rate on `total`. Wales as for CLA1.
 
+How: the files are grouped by era and header; each group is read by one `read_csv` with every
+column as text (no sniffing), the needed columns — renamed from the era's names, dates parsed with
+the era's format — go into three in-memory tables, and two queries count.
+
 What it does not do, and the pipeline does: no validation of any kind (encodings, headers, codes,
 dates, the Welsh rule pack, pandera), no validation reports, no pseudonymisation (it counts the
 LAs' own child ids), nothing stored (no warehouse, no raw schema, no incremental models), no other
@@ -78,21 +82,27 @@ LEGAL_STATUS_GROUPS = {
 CRCS_STATUSES = ("looked_after", "child_protection_register", "neither")
 
 
-def _files(landing: Path, census: str, table: str, years, las) -> dict[int, list[str]]:
-    """The landing files of a table, by the collection year's first calendar year."""
-    out: dict[int, list[str]] = {}
+def _files(landing: Path, census: str, table: str, years, las) -> dict[tuple[int, str], list[str]]:
+    """The landing files of a table, grouped by era (given by the first calendar year of the era's
+    first year) and header line, in path order."""
+    eras = {"cla": (CLA_LAC_FROM,), "crcs": (CRCS_SNAPSHOT_FROM, CRCS_ALL_YEAR_FROM)}[census]
+    out: dict[tuple[int, str], list[str]] = {}
     for path in sorted((landing / census).glob(f"*/*/{table}.csv")):
         year, la = path.parent.parent.name, path.parent.name
         if (years and year not in years) or (las and la not in las):
             continue
-        out.setdefault(int(year[:4]), []).append(str(path))
+        with path.open(encoding="utf-8") as f:
+            header = f.readline().strip()
+        era = max([0, *(first for first in eras if int(year[:4]) >= first)])
+        out.setdefault((era, header), []).append(str(path))
     return out
 
 
-def _read(files: list[str], columns: dict[str, str], date_format: str, dates: tuple[str, ...]) -> str:
-    """SELECT of one era's files: year and LA from the path, the wanted columns by their era's name,
-    dates parsed with the era's format."""
+def _read(files: list[str], header: str, columns: dict[str, str], date_format: str, dates: tuple[str, ...]) -> str:
+    """SELECT of files with one header: year and LA from the path, the wanted columns by their era's
+    name, dates parsed with the era's format. No sniffing: every column is text, as the header says."""
     listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+    typed = ", ".join(f"'{name}': 'varchar'" for name in header.split(","))
     select = []
     for name, source in columns.items():
         if name in dates:
@@ -102,50 +112,42 @@ def _read(files: list[str], columns: dict[str, str], date_format: str, dates: tu
     return (
         "select split_part(filename, '/', -3) as year, split_part(filename, '/', -2) as la_code, "
         + ", ".join(select)
-        + f" from read_csv([{listed}], header = true, all_varchar = true, filename = true, union_by_name = true)"
+        + f" from read_csv([{listed}], header = true, auto_detect = false, delim = ',', quote = '\"', "
+        f"escape = '\"', columns = {{{typed}}}, filename = true)"
     )
 
 
-def _union(parts: list[str], empty: str) -> str:
-    return " union all ".join(parts) if parts else empty
+EMPTY = {
+    "cla_children": "year varchar, la_code varchar, child_id varchar, date_of_birth date",
+    "cla_episodes": "year varchar, la_code varchar, child_id varchar, episode_start_date date, "
+    "legal_status varchar, episode_end_date date",
+    "crcs_children": "year varchar, la_code varchar, child_id varchar, date_of_birth date, "
+    "expected_date_of_birth date, plan_start_date date, looked_after varchar, "
+    "on_child_protection_register varchar, plan_end_date date",
+}
 
 
-def source_views(con: duckdb.DuckDBPyConnection, landing: Path, years=None, las=None) -> None:
-    """Views cla_children, cla_episodes and crcs_children over the landing files (every era; a census
-    without files gets empty views)."""
+def source_tables(con: duckdb.DuckDBPyConnection, landing: Path, years=None, las=None, censuses=("cla", "crcs")):
+    """Tables cla_children, cla_episodes and crcs_children loaded from the landing files (every era;
+    empty for a census not wanted or without files), and the population seed."""
     parts = {"cla_children": [], "cla_episodes": [], "crcs_children": []}
-    for table in ("children", "episodes"):
-        wanted = {c: c for c in SSDA903[table]}
+    for table in ("children", "episodes") if "cla" in censuses else ():
         dates = ("date_of_birth", "episode_start_date", "episode_end_date")
-        for start, files in sorted(_files(landing, "cla", table, years, las).items()):
-            if start < CLA_LAC_FROM:
-                parts[f"cla_{table}"].append(_read(files, SSDA903[table], "%d/%m/%Y", dates))
-            else:
-                parts[f"cla_{table}"].append(_read(files, wanted, "%Y-%m-%d", dates))
-    crcs = {c: c for c in CIN}
+        for (era, header), files in _files(landing, "cla", table, years, las).items():
+            columns = {c: c for c in SSDA903[table]} if era else SSDA903[table]
+            parts[f"cla_{table}"].append(_read(files, header, columns, "%Y-%m-%d" if era else "%d/%m/%Y", dates))
     dates = ("date_of_birth", "expected_date_of_birth", "plan_start_date", "plan_end_date")
-    for start, files in sorted(_files(landing, "crcs", "children", years, las).items()):
-        if start < CRCS_SNAPSHOT_FROM:
-            columns, fmt = {**CIN, "plan_end_date": "cast(null as varchar)"}, "%d/%m/%Y"
-        elif start < CRCS_ALL_YEAR_FROM:
-            columns, fmt = {**crcs, "plan_end_date": "cast(null as varchar)"}, "%Y-%m-%d"
-        else:
-            columns, fmt = {**crcs, "plan_end_date": "plan_end_date"}, "%Y-%m-%d"
-        parts["crcs_children"].append(_read(files, columns, fmt, dates))
-    d = "cast(null as date)"
-    v = "cast(null as varchar)"
-    empty = {
-        "cla_children": f"select {v} as year, {v} as la_code, {v} as child_id, {d} as date_of_birth where false",
-        "cla_episodes": f"select {v} as year, {v} as la_code, {v} as child_id, {d} as episode_start_date, "
-        f"{v} as legal_status, {d} as episode_end_date where false",
-        "crcs_children": f"select {v} as year, {v} as la_code, {v} as child_id, {d} as date_of_birth, "
-        f"{d} as expected_date_of_birth, {d} as plan_start_date, {v} as looked_after, "
-        f"{v} as on_child_protection_register, {d} as plan_end_date where false",
-    }
-    for view, selects in parts.items():
-        con.execute(f"create or replace temp view {view} as {_union(selects, empty[view])}")
+    for (era, header), files in _files(landing, "crcs", "children", years, las).items() if "crcs" in censuses else ():
+        columns = CIN if not era else {c: c for c in CIN}
+        end = "plan_end_date" if era >= CRCS_ALL_YEAR_FROM else "cast(null as varchar)"
+        fmt = "%Y-%m-%d" if era else "%d/%m/%Y"
+        parts["crcs_children"].append(_read(files, header, {**columns, "plan_end_date": end}, fmt, dates))
+    for table, selects in parts.items():
+        con.execute(f"create or replace temp table {table} ({EMPTY[table]})")
+        if selects:
+            con.execute(f"insert into {table} {' union all '.join(selects)}")
     con.execute(
-        "create or replace temp view population as select gss_code, mid_year, population_0_17 from read_csv("
+        "create or replace temp table population as select gss_code, mid_year, population_0_17 from read_csv("
         f"'{POPULATION}', header = true, columns = {{'gss_code': 'varchar', 'mid_year': 'integer', "
         "'population_0_17': 'integer'})"
     )
@@ -258,12 +260,12 @@ with returns as (
 def plain_cells(landing: Path, years=None, las=None, censuses=("cla", "crcs"), con=None) -> tuple[list[list], float]:
     """Every CLA1 and CRCS1 cell the files give: ([table, year, area, key, measure, value as text], seconds).
     ``years``, ``las`` and ``censuses`` limit the files read. The seconds are those of the SQL (views
-    and queries), not of starting Python or DuckDB."""
+    loading the files into tables, and the queries), not of starting Python or DuckDB."""
     own = con is None
     con = con or duckdb.connect()
     started = time.perf_counter()
     try:
-        source_views(con, Path(landing), set(years) if years else None, set(las) if las else None)
+        source_tables(con, Path(landing), set(years) if years else None, set(las) if las else None, censuses)
         rows = []
         for census, sql in (("cla", CLA1_SQL), ("crcs", CRCS1_SQL)):
             if census in censuses:
