@@ -397,7 +397,7 @@ def _validate_in_process(folder: str) -> int:
 
 
 def bench_ladder(work: Path, latest: str, scales: list[int], rows: list[dict], keep: bool) -> None:
-    generated: dict[int, tuple[Path, float]] = {}  # scale -> (data folder with its landing, seconds)
+    generated: dict[int, tuple[Path, Measured]] = {}  # scale -> (data folder with its landing, generation)
     copied_later = any(s > DIRECT_SCALES_UP_TO for s in scales)
     for scale in scales:
         data = work / f"x{scale}"
@@ -408,8 +408,8 @@ def bench_ladder(work: Path, latest: str, scales: list[int], rows: list[dict], k
                 data,
                 "generate",
             )
-            how, gen_s = f"cssd generate --scale {scale}", gen.seconds
-            generated[scale] = (data, gen_s)
+            how = f"cssd generate --scale {scale}"
+            generated[scale] = (data, gen)
         else:
             base = DIRECT_SCALES_UP_TO
             if scale % base:
@@ -421,8 +421,8 @@ def bench_ladder(work: Path, latest: str, scales: list[int], rows: list[dict], k
                     src,
                     f"generate ×{base}",
                 )
-                generated[base] = (src, m.seconds)
-            src, base_s = generated[base]
+                generated[base] = (src, m)
+            src, base_gen = generated[base]
             copy = measure(
                 [sys.executable, "-m", "benchmarks.run", "--replicate", str(src / "landing"), str(data / "landing"),
                  str(scale // base)],
@@ -431,9 +431,9 @@ def bench_ladder(work: Path, latest: str, scales: list[int], rows: list[dict], k
             if copy.returncode != 0:
                 raise BenchError(f"replicating ×{base} to ×{scale}: {copy.stderr[-3000:]}")
             print(f"  copied ×{base} {scale // base} times with new ids: {copy.seconds:.1f} s", flush=True)
-            how = f"cssd generate --scale {base} ({base_s:.0f} s), copied {scale // base}× with new ids"
-            gen_s = base_s + copy.seconds
-            gen = Measured(gen_s, copy.peak_mib, 0, "", "")
+            how = f"cssd generate --scale {base} ({base_gen.seconds:.0f} s), copied {scale // base}× with new ids"
+            # the two one after the other: their times add up, the peak is the larger one's
+            gen = Measured(base_gen.seconds + copy.seconds, max(base_gen.peak_mib, copy.peak_mib), 0, "", "")
         volume = landing_rows(data / "landing")
         rows.append(row(f"×{scale}: generate ({how})", gen, None, kind="generate", scale=scale, **volume))
         build = cssd(["build", "--census", "all", "--years", latest], data, "build")
