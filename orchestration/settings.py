@@ -12,6 +12,8 @@ CSSD_FINAL_THROUGH  the last collection year whose figures are final (YYYY-YY); 
 CSSD_PUBLICATION_DATES  month-day of each census's annual publication build (default cla=09-01,crcs=10-01)
 CSSD_INGEST_WORKERS processes that validate returns at once (default: the machine's cores; 1 = in the
                     build's own process). Used from 24 returns a run on
+CSSD_DUCKDB_MEMORY_LIMIT  memory DuckDB may use in a dbt build before it spills to disk (default 1GB;
+                    read by dbt_project/profiles.yml)
 CSSD_SCHEDULES      on: the schedules and the annual chain sensor start switched on (default off)
 
 Production on PostgreSQL (docs/deploy.md); unset, cssd runs on DuckDB + SQLite as before:

@@ -298,8 +298,8 @@ def validate_many(jobs: "list[tuple[Path, str, CollectionYear, str]]", key: byte
 
     With ``workers`` > 1 and enough returns the validation runs in a pool of worker processes
     (validation is pure Python and pandas: one core each); the caller stores each result in the
-    warehouse as it arrives, in this process, which stays the only writer. At most two returns per
-    worker are in flight, so memory stays bounded at any scale."""
+    warehouse as it arrives, in this process, which stays the only writer. At most one return per
+    worker and one more are in flight, so memory stays bounded at any scale."""
     if workers <= 1 or len(jobs) < POOL_FROM_RETURNS:
         for job in jobs:
             yield job, validate_return(*job, key)
@@ -313,7 +313,7 @@ def validate_many(jobs: "list[tuple[Path, str, CollectionYear, str]]", key: byte
     ctx.set_forkserver_preload(["orchestration.lib.ingest"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         queue = iter(jobs)
-        pending = deque((job, pool.submit(validate_return, *job, key)) for job in islice(queue, 2 * workers))
+        pending = deque((job, pool.submit(validate_return, *job, key)) for job in islice(queue, workers + 1))
         while pending:
             job, future = pending.popleft()
             result = future.result()
