@@ -158,37 +158,49 @@ def _wait_backfill(client: UI, backfill_id: str, timeout: float = 600) -> dict:
     raise TimeoutError(f"backfill {backfill_id} did not finish")
 
 
+LAUNCH_BACKFILL = """mutation($p: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $p) {
+    __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }"""
+
+
+def _launch_backfill(client: UI, by_asset: list[dict]) -> str:
+    out = client.query(LAUNCH_BACKFILL, {"p": {"partitionsByAssets": by_asset}})["launchPartitionBackfill"]
+    assert out["__typename"] == "LaunchBackfillSuccess", out
+    return out["backfillId"]
+
+
+def _succeeded(b: dict) -> list[dict]:
+    assert b["status"] in ("COMPLETED", "COMPLETED_SUCCESS"), b
+    assert b["runs"] and all(r["status"] == "SUCCESS" for r in b["runs"]), b["runs"]
+    return b["runs"]
+
+
 def test_two_ui_backfills_of_the_same_range_queue_and_succeed(ui):
+    """As after a change of definition: the returns are in, and the models of a range of years are
+    backfilled from the UI; a second user launches the same backfill at the same time."""
     from orchestration.defs.ingest import raw_cla
-    from orchestration.defs.transform import dbt_cla_models
+    from orchestration.defs.transform import dbt_cla_models, dbt_reference_seeds
 
     client, data = ui
     returns = {"start": "2015-16|W06000001", "end": "2016-17|W06000024"}
-    by_asset = [{"assetKey": {"path": k.path}, "partitions": {"range": returns}} for k in raw_cla.keys] + [
-        {"assetKey": {"path": k.path}, "partitions": {"range": {"start": "2015-16", "end": "2016-17"}}}
-        for k in dbt_cla_models.keys
-    ]
-    launch = """mutation($p: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $p) {
-        __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }"""
-    ids = []
-    for _ in range(2):  # the second while the first is still running: its runs must queue, not collide
-        out = client.query(launch, {"p": {"partitionsByAssets": by_asset}})["launchPartitionBackfill"]
-        assert out["__typename"] == "LaunchBackfillSuccess", out
-        ids.append(out["backfillId"])
-    spans = []
+    first = _launch_backfill(
+        client,
+        [{"assetKey": {"path": k.path}} for k in dbt_reference_seeds.keys]
+        + [{"assetKey": {"path": k.path}, "partitions": {"range": returns}} for k in raw_cla.keys],
+    )
+    spans = [(r["startTime"], r["endTime"]) for r in _succeeded(_wait_backfill(client, first))]
+    years = {"start": "2015-16", "end": "2016-17"}
+    models = [{"assetKey": {"path": k.path}, "partitions": {"range": years}} for k in dbt_cla_models.keys]
+    # the second while the first is still running: its run must queue, not collide
+    ids = [_launch_backfill(client, models), _launch_backfill(client, models)]
     for backfill_id in ids:
-        b = _wait_backfill(client, backfill_id)
-        assert b["status"] in ("COMPLETED", "COMPLETED_SUCCESS"), b
-        assert b["runs"] and all(r["status"] == "SUCCESS" for r in b["runs"]), b["runs"]
-        dbt_runs = [
-            r
-            for r in b["runs"]
-            if {t["key"]: t["value"] for t in r["tags"]}.get("dagster/asset_partition_range_start") == "2015-16"
-        ]
-        assert len(dbt_runs) == 1, "the dbt models of the whole range are built in one run"
-        tags = {t["key"]: t["value"] for t in dbt_runs[0]["tags"]}
-        assert tags["dagster/asset_partition_range_end"] == "2016-17"
-        spans += [(r["startTime"], r["endTime"]) for r in b["runs"]]
+        runs = _succeeded(_wait_backfill(client, backfill_id))
+        assert len(runs) == 1, "the dbt models of the whole range are built in one run"
+        tags = {t["key"]: t["value"] for t in runs[0]["tags"]}
+        assert (tags["dagster/asset_partition_range_start"], tags["dagster/asset_partition_range_end"]) == (
+            "2015-16",
+            "2016-17",
+        )
+        spans += [(r["startTime"], r["endTime"]) for r in runs]
     spans.sort()
     for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
         assert start >= end, "two runs on the warehouse at once: the run queue allows one"
