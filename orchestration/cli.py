@@ -133,7 +133,7 @@ def _build(args: argparse.Namespace) -> int:
         plan.append((census, years))
 
     from orchestration.dbt_manifest import ensure_manifest
-    from orchestration.instance import ensure_dagster_home, open_instance
+    from orchestration.instance import ensure_dagster_home, open_instance, reap_dead_runs, runner_tags
 
     ensure_manifest()
     home = ensure_dagster_home(settings.dagster_home)
@@ -145,12 +145,15 @@ def _build(args: argparse.Namespace) -> int:
     from orchestration.defs.partitions import year_la_range
 
     instance = open_instance(home)
+    for run_id in reap_dead_runs(instance):
+        print(f"run {run_id} was left running by a cssd process that is gone: marked failed", file=sys.stderr)
+    process = runner_tags()  # which process runs them: a run left by a killed process is found and failed
     # Failures are printed below, once and readably; --verbose shows the run's own log.
     quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL" if not args.verbose else "INFO"}}}}
 
     def run(job_name: str, span: str, tags: dict[str, str]) -> bool:
         result = defs.resolve_job_def(job_name).execute_in_process(
-            instance=instance, run_config=quiet, tags={"cssd/years": span, **tags}, raise_on_error=False
+            instance=instance, run_config=quiet, tags={"cssd/years": span, **process, **tags}, raise_on_error=False
         )
         failed_checks = [
             ev
@@ -432,7 +435,12 @@ def _dev(args: argparse.Namespace) -> int:
     settings = load_settings()
     ensure_manifest()
     home = ensure_dagster_home(settings.dagster_home)
-    open_instance(home)  # create its storage now, under the lock a concurrent `cssd build` also takes
+    from orchestration.instance import reap_dead_runs
+
+    # create its storage now, under the lock a concurrent `cssd build` also takes; and fail the runs of a
+    # killed `cssd build`, which would otherwise hold the run queue and the warehouse pool for ever
+    for run_id in reap_dead_runs(open_instance(home)):
+        print(f"run {run_id} was left running by a cssd process that is gone: marked failed")
     bin_dir = os.path.dirname(sys.executable)  # dagster-dbt looks for `dbt` on PATH under dagster dev
     env = {
         **os.environ,

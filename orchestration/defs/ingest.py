@@ -27,6 +27,7 @@ from orchestration.defs.partitions import LA_DIM, YEAR_DIM, YEAR_LA, year_la_pai
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib.ingest import validate_return
 from orchestration.lib.issues import SubmissionError
+from orchestration.lib.outputs.release_store import ensure_year_view
 from orchestration.lib.outputs.validation_report import write_la_report, write_summary
 from orchestration.lib.reference import la_names
 from orchestration.lib.specs import submission_spec
@@ -38,6 +39,9 @@ def raw_key(census: str, table: str) -> AssetKey:
 
 
 def validation_dir(census: str, year_label: str):
+    """Where the year's validation reports of ``census`` are read (<data>/output/<year>/validation/<census>:
+    the year's release folder links validation/ to the live reports; release_store.py)."""
+    ensure_year_view(SETTINGS.output_dir, year_label)
     return SETTINGS.output_dir / year_label / "validation" / census
 
 

@@ -5,7 +5,9 @@ The warehouse is DuckDB (default) or PostgreSQL (CSSD_DBT_TARGET=postgres, docs/
 uses (``execute(sql, params)`` with ``?`` placeholders, then ``fetchall``/``fetchone``/``df``).
 
 Writes happen in one transaction: delete the partition's rows, insert the new ones. If
-anything fails the transaction rolls back and the data already stored stays as it was.
+anything fails the transaction rolls back and the data already stored stays as it was; if the
+process is killed before the commit, the warehouse opens afterwards without the partial write
+(tests/security/test_crash_safety.py).
 """
 
 from collections.abc import Iterable
@@ -14,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from orchestration.lib.crash import crash_point
 from orchestration.lib.ingest import DROPPED_ON_INGEST, ID_COLUMN, PSEUDONYM_COLUMN
 from orchestration.lib.specs import submission_spec
 
@@ -182,6 +185,7 @@ def replace_partition(
         if files:
             names = ["census", "year", "la_code", "table_name", "file", "sha256", "row_count"]
             _insert(con, f"{RAW_SCHEMA}.ingested_files", names, pd.DataFrame(files))
+        crash_point("ingest")  # fault injection (CSSD_CRASH_AT): inside the transaction, before the commit
         con.execute("commit")
     except Exception:
         con.execute("rollback")
