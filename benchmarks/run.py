@@ -58,7 +58,8 @@ def _run(cmd: list[str], env: dict) -> tuple[float, int]:
 def bench(scale: float, years: str) -> dict:
     with tempfile.TemporaryDirectory(prefix="cssd-bench-") as tmp:
         data = Path(tmp) / "data"
-        env = {**os.environ, "CSSD_DATA_DIR": str(data), "DO_NOT_TRACK": "1"}
+        # synthetic returns from `cssd generate`: demo mode, the public demo key (docs/security.md)
+        env = {**os.environ, "CSSD_DATA_DIR": str(data), "DO_NOT_TRACK": "1", "CSSD_DEMO": "1"}
         gen_s, _ = _run([str(CSSD), "generate", "--census", "cla", "--years", years, "--scale", str(scale)], env)
         build_s, build_peak = _run([str(CSSD), "build", "--census", "cla", "--years", years], env)
         rows = sum(1 for _ in (data / "landing").rglob("episodes.csv"))

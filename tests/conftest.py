@@ -14,6 +14,10 @@ os.environ.setdefault("CSSD_TODAY", "2026-11-25")
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
 TEST_KEY = b"test-key-not-secret"
+# Ingestion refuses to run without a key outside demo mode (orchestration/lib/keys.py): the tests'
+# builds (in process, and the cssd and dagster processes they start) use this one unless they say
+# otherwise; tests/security/test_pseudonym_key.py takes it away to test the refusals.
+os.environ.setdefault("CSSD_PSEUDONYM_KEY", TEST_KEY.decode())
 
 
 @pytest.hookimpl(trylast=True)
@@ -26,7 +30,9 @@ def pytest_collection_modifyitems(config, items):
     from _pytest.nodeid import NodeId
 
     for item in items:
-        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in item.iter_markers("xdist_group")})
+        names = sorted(
+            {str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in item.iter_markers("xdist_group")}
+        )
         if names and "@" not in item.nodeid:
             item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(names)}")
 

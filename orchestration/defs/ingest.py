@@ -1,7 +1,9 @@
 """Raw ingestion: landing files → rule pack + pandera gate → pseudonyms → DuckDB schema raw.
 
-Partitioned by collection year × LA. Each LA's return is validated on its own and gets its
-validation report; a return that passes replaces that year × LA in the raw tables, one that
+Partitioned by collection year × LA. Nothing is ingested without the pseudonymisation key
+(orchestration/lib/keys.py), nor with a key other than the one the stored returns were made with
+(except in a `cssd rekey` run). Each LA's return is validated on its own and gets its validation
+report; a return that passes replaces that year × LA in the raw tables, one that
 fails leaves the data already stored in place. If any LA of the run fails, the run fails with
 one message naming every bad file, row, field and rule, after the passing LAs are stored.
 """
@@ -27,11 +29,19 @@ from orchestration.defs.partitions import LA_DIM, YEAR_DIM, YEAR_LA, year_la_pai
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib.ingest import validate_return
 from orchestration.lib.issues import SubmissionError
+from orchestration.lib.keys import KeyRefused, ingest_key, key_fingerprint
 from orchestration.lib.outputs.release_store import ensure_year_view
 from orchestration.lib.outputs.validation_report import write_la_report, write_summary
 from orchestration.lib.reference import la_names
 from orchestration.lib.specs import submission_spec
-from orchestration.lib.warehouse import RAW_SCHEMA, ensure_raw_tables, raw_table_name, replace_partition
+from orchestration.lib.warehouse import (
+    RAW_SCHEMA,
+    ensure_raw_tables,
+    other_keys_message,
+    raw_table_name,
+    replace_partition,
+    returns_with_other_keys,
+)
 
 
 def raw_key(census: str, table: str) -> AssetKey:
@@ -43,6 +53,9 @@ def validation_dir(census: str, year_label: str):
     the year's release folder links validation/ to the live reports; release_store.py)."""
     ensure_year_view(SETTINGS.output_dir, year_label)
     return SETTINGS.output_dir / year_label / "validation" / census
+
+
+REKEY_TAG = "cssd/rekey"  # a `cssd rekey` run: returns stored with another key are being replaced
 
 
 def _rows_match_files(con, census: str, table: str, years: list[str]) -> tuple[bool, str]:
@@ -77,15 +90,23 @@ def ingest_returns(
     failed = []
     not_submitted = []
     warnings = 0
+    try:
+        key = ingest_key(SETTINGS)
+    except KeyRefused as exc:
+        raise Failure(description=f"{census.upper()} returns not ingested: {exc}") from None
+    fingerprint = key_fingerprint(key)
     con = warehouse.connect()
     try:
         ensure_raw_tables(con, census)
+        others = returns_with_other_keys(con, fingerprint)
+        if others and context.run.tags.get(REKEY_TAG) != "1":
+            raise Failure(description=f"{census.upper()} returns not ingested: {other_keys_message(others)}")
         for year, la in pairs:
             folder = SETTINGS.landing_dir / census / year.label / la
             if not folder.is_dir():
                 not_submitted.append(f"{year.label} {la}")
                 continue
-            result = validate_return(folder, census, year, la, SETTINGS.pseudonym_key)
+            result = validate_return(folder, census, year, la, key)
             write_la_report(
                 validation_dir(census, year.label),
                 la,
@@ -110,6 +131,7 @@ def ingest_returns(
                     "file": f["file"],
                     "sha256": f["sha256"],
                     "row_count": f["rows"],
+                    "key_fingerprint": fingerprint,
                 }
                 for f in result.files
             ]
