@@ -149,6 +149,19 @@ def _build(args: argparse.Namespace) -> int:
     return _run_plan(settings, plan, verbose=args.verbose, rekey=rekey, command="cssd demo" if rekey else "")
 
 
+def _landing_warnings(settings, plan) -> None:
+    """Say which landing folders the build will not read (a misnamed year, not a Welsh LA…)."""
+    from orchestration.lib.landing import census_problems, root_problems
+    from orchestration.lib.reference import welsh_la_codes
+
+    lines = root_problems(settings.landing_dir)
+    for census, years in plan:
+        series = [y.label for y in settings.years(census)]
+        lines += census_problems(settings.landing_dir, census, series, welsh_la_codes(), {y.label for y in years})
+    for line in lines:
+        print(f"WARNING landing folder not read: {line}", file=sys.stderr)
+
+
 def _run_plan(settings, plan, verbose: bool = False, rekey: bool = False, command: str = "") -> int:
     """Run the build of ``plan`` ([(census, years)]): reference seeds, then per census ingestion and
     transform, then the release. ``rekey``: every ingestion first (tagged as a re-key, so returns stored
@@ -162,6 +175,7 @@ def _run_plan(settings, plan, verbose: bool = False, rekey: bool = False, comman
     except KeyRefused as exc:
         print(f"{command}: {exc}", file=sys.stderr)
         return 2
+    _landing_warnings(settings, plan)
 
     from orchestration.dbt_manifest import ensure_manifest
     from orchestration.instance import ensure_dagster_home, open_instance, reap_dead_runs, runner_tags

@@ -25,11 +25,12 @@ from dagster import (
 )
 
 from orchestration.defs.context import SETTINGS, WAREHOUSE_POOL
-from orchestration.defs.partitions import LA_DIM, YEAR_DIM, YEAR_LA, year_la_pairs
+from orchestration.defs.partitions import LA_DIM, YEAR_DIM, YEAR_LA, YEARS, local_authorities, year_la_pairs
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib.ingest import validate_return
 from orchestration.lib.issues import SubmissionError
 from orchestration.lib.keys import KeyRefused, ingest_key, key_fingerprint
+from orchestration.lib.landing import census_problems, root_problems
 from orchestration.lib.outputs.release_store import ensure_year_view
 from orchestration.lib.outputs.validation_report import write_la_report, write_summary
 from orchestration.lib.reference import la_names
@@ -56,6 +57,18 @@ def validation_dir(census: str, year_label: str):
 
 
 REKEY_TAG = "cssd/rekey"  # a `cssd rekey` run: returns stored with another key are being replaced
+
+
+def ignored_landing(census: str, years: "set[str] | None" = None, landing_dir=None) -> list[str]:
+    """Landing folders of the census that no build reads (misnamed year, not a Welsh LA…), and why."""
+    landing_dir = landing_dir or SETTINGS.landing_dir
+    return root_problems(landing_dir) + census_problems(
+        landing_dir,
+        census,
+        YEARS[census].get_partition_keys(),
+        set(local_authorities.get_partition_keys()),
+        years,
+    )
 
 
 def _rows_match_files(con, census: str, table: str, years: list[str]) -> tuple[bool, str]:
@@ -95,6 +108,9 @@ def ingest_returns(
     except KeyRefused as exc:
         raise Failure(description=f"{census.upper()} returns not ingested: {exc}") from None
     fingerprint = key_fingerprint(key)
+    ignored = ignored_landing(census, {y.label for y, _ in pairs})
+    for line in ignored:
+        context.log.warning(f"landing folder not read: {line}")
     con = warehouse.connect()
     try:
         ensure_raw_tables(con, census)
@@ -164,6 +180,7 @@ def ingest_returns(
             metadata={
                 "failed_returns": MetadataValue.int(len(failed)),
                 "stored_returns": MetadataValue.int(len(stored)),
+                "landing_folders_not_read": MetadataValue.text("\n".join(ignored) or "none"),
             },
         )
     last_year = max((y for y, _ in stored), default=None)
@@ -180,6 +197,7 @@ def ingest_returns(
                 "warnings_reported": MetadataValue.int(warnings),
                 f"rows_by_la_{last_year}": MetadataValue.md(by_la),
                 "rows_by_year_and_la": MetadataValue.json({f"{y}|{la}": c[t] for (y, la), c in sorted(stored.items())}),
+                "landing_folders_not_read": MetadataValue.text("\n".join(ignored) or "none"),
             },
             check_results=[
                 AssetCheckResult(

@@ -119,7 +119,7 @@ def sweep_record_path():
 
 def validate_new_returns(log=None) -> dict[str, int]:
     """Validate every landing return whose files changed since it was last validated; write its report."""
-    from orchestration.defs.ingest import validation_dir
+    from orchestration.defs.ingest import ignored_landing, validation_dir
     from orchestration.defs.sensors import return_digest
     from orchestration.lib.ingest import validate_return
     from orchestration.lib.outputs.validation_report import write_la_report
@@ -151,6 +151,9 @@ def validate_new_returns(log=None) -> dict[str, int]:
                 if log is not None:
                     log.info(f"{key}: {len(result.errors)} error(s), {len(result.warnings)} warning(s)")
                 seen[key] = digest
+        if log is not None:
+            for line in ignored_landing(census, landing_dir=SETTINGS.landing_dir):
+                log.warning(f"landing folder not read: {line}")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(seen, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return counts
