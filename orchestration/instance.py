@@ -146,7 +146,8 @@ def reap_dead_runs(instance) -> list[str]:
     out-of-memory killer), the run stays 'started' for ever and keeps its slot of the warehouse pool,
     so the next run that needs the pool would wait for ever, and the UI's run queue (one run at a
     time) would never start another. Each such run is reported failed, saying why, and its slots are
-    freed. Runs launched by the UI carry no cssd/pid tag and are left to Dagster's daemon.
+    freed. Runs launched from the UI carry no cssd/pid tag and are not touched: if the process of one
+    of those dies, terminate the run in the UI (which marks it failed and frees its slots).
     """
     import socket
 
