@@ -155,7 +155,7 @@ def _environment(data: Path) -> dict[str, str]:
     env.update(
         {
             "CSSD_DATA_DIR": str(data),
-            "CSSD_PSEUDONYM_KEY": "cssd-bench-key",  # not the demo key: no warning, same cost
+            "CSSD_PSEUDONYM_KEY": "cssd-bench-key-not-a-secret",  # synthetic data; >= 16 characters
             "DO_NOT_TRACK": "1",
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "GX_ANALYTICS_ENABLED": "False",

@@ -2,6 +2,7 @@
 
     cssd generate --census all --years all [--seed N] [--scale F] [--las W06…] [--faults default]
     cssd build --census all --years 2014-15:2017-18     (cla, crcs or all; CLA is built first)
+    cssd rekey                                           (after changing CSSD_PSEUDONYM_KEY)
     cssd validate <data>/landing/crcs/2024-25/W06000015/
     cssd headlines [--census crcs]
 
@@ -34,11 +35,22 @@ def _censuses(arg: str) -> list[str]:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from orchestration.lib.keys import SYNTHETIC_MARKER, is_marked_synthetic, landing_returns, mark_synthetic
     from orchestration.lib.synthetic.cla import generate_cla
     from orchestration.lib.synthetic.crcs import generate_crcs
     from orchestration.settings import load_settings
 
     settings = load_settings()
+    landing = settings.landing_dir
+    if landing_returns(landing) and not is_marked_synthetic(landing):
+        print(
+            f"cssd generate: {landing} holds returns that cssd generate did not make (it has no {SYNTHETIC_MARKER}): "
+            "refusing to put synthetic returns beside them or to change them. Use another data folder "
+            "(CSSD_DATA_DIR) for synthetic data.",
+            file=sys.stderr,
+        )
+        return 2
+    mark_synthetic(landing)  # demo mode (CSSD_DEMO) accepts only a folder marked synthetic
     las = args.las.split(",") if args.las else None
     for census in _censuses(args.census):
         years = _years(args.years, census, settings)
@@ -132,9 +144,42 @@ def _build(args: argparse.Namespace) -> int:
             )
             return 2
         plan.append((census, years))
+    # `cssd demo` rebuilds every return it has just generated: as a re-key, so that a data folder left by an
+    # older demo (pseudonyms made before cssd recorded the key) is brought up to date rather than refused.
+    rekey = getattr(args, "demo", False)
+    return _run_plan(settings, plan, verbose=args.verbose, rekey=rekey, command="cssd demo" if rekey else "")
+
+
+def _landing_warnings(settings, plan) -> None:
+    """Say which landing folders the build will not read (a misnamed year, not a Welsh LA…)."""
+    from orchestration.lib.landing import census_problems, root_problems
+    from orchestration.lib.reference import welsh_la_codes
+
+    lines = root_problems(settings.landing_dir)
+    for census, years in plan:
+        series = [y.label for y in settings.years(census)]
+        lines += census_problems(settings.landing_dir, census, series, welsh_la_codes(), {y.label for y in years})
+    for line in lines:
+        print(f"WARNING landing folder not read: {line}", file=sys.stderr)
+
+
+def _run_plan(settings, plan, verbose: bool = False, rekey: bool = False, command: str = "") -> int:
+    """Run the build of ``plan`` ([(census, years)]): reference seeds, then per census ingestion and
+    transform, then the release. ``rekey``: every ingestion first (tagged as a re-key, so returns stored
+    under another key may be replaced), then a check that no return is left under another key, and only
+    then the transforms and the release."""
+    from orchestration.lib.keys import KeyRefused, ingest_key
+
+    command = command or ("cssd rekey" if rekey else "cssd build")
+    try:
+        key = ingest_key(settings)
+    except KeyRefused as exc:
+        print(f"{command}: {exc}", file=sys.stderr)
+        return 2
+    _landing_warnings(settings, plan)
 
     from orchestration.dbt_manifest import ensure_manifest
-    from orchestration.instance import ensure_dagster_home, open_instance
+    from orchestration.instance import ensure_dagster_home, open_instance, reap_dead_runs, runner_tags
 
     ensure_manifest()
     home = ensure_dagster_home(settings.dagster_home)
@@ -146,15 +191,19 @@ def _build(args: argparse.Namespace) -> int:
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
     from orchestration.definitions import defs
+    from orchestration.defs.ingest import REKEY_TAG
     from orchestration.defs.partitions import year_la_range
 
     instance = open_instance(home)
+    for run_id in reap_dead_runs(instance):
+        print(f"run {run_id} was left running by a cssd process that is gone: marked failed", file=sys.stderr)
     # Failures are printed below, once and readably; --verbose shows the run's own log.
-    quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL" if not args.verbose else "INFO"}}}}
+    quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL" if not verbose else "INFO"}}}}
+    process = runner_tags()  # which process runs them: a run left by a killed process is found and failed
 
     def run(job_name: str, span: str, tags: dict[str, str]) -> bool:
         result = defs.resolve_job_def(job_name).execute_in_process(
-            instance=instance, run_config=quiet, tags={"cssd/years": span, **tags}, raise_on_error=False
+            instance=instance, run_config=quiet, tags={"cssd/years": span, **process, **tags}, raise_on_error=False
         )
         failed_checks = [
             ev
@@ -172,7 +221,7 @@ def _build(args: argparse.Namespace) -> int:
             print(f"CHECK FAILED {ev.asset_key.to_user_string()}:{ev.check_name}", file=sys.stderr)
         ok = result.success and not failed_checks
         if not ok:
-            print(f"cssd build: {job_name} run {result.run_id} failed; see it in the Dagster UI", file=sys.stderr)
+            print(f"{command}: {job_name} run {result.run_id} failed; see it in the Dagster UI", file=sys.stderr)
         return ok
 
     marker = settings.dagster_home / "reference_seeds.sha256"
@@ -184,37 +233,64 @@ def _build(args: argparse.Namespace) -> int:
     else:
         marker.write_text(seeds_digest)
     failed = []
-    for census, years in plan:
-        started = time.monotonic()
+    started = {}
+
+    def ingest(census, years) -> bool:
+        started[census] = time.monotonic()
         span = f"{years[0].label}:{years[-1].label}"
         first, last = year_la_range(years[0], years[-1])
         tags = {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
-        if not run(f"{census}_ingest", span, tags):
-            print(
-                f"cssd build: {census.upper()} returns failed validation; nothing of {census.upper()} was published. "
-                f"Their reports are under {settings.output_dir}/<year>/validation/{census}/",
-                file=sys.stderr,
-            )
-            failed.append(census)
-            continue  # the other census is still validated (and built, from what is stored)
+        if run(f"{census}_ingest", span, {**tags, **({REKEY_TAG: "1"} if rekey else {})}):
+            return True
+        print(
+            f"{command}: {census.upper()} returns failed validation; nothing of {census.upper()} was published. "
+            f"Their reports are under {settings.output_dir}/<year>/validation/{census}/",
+            file=sys.stderr,
+        )
+        failed.append(census)
+        return False
+
+    def transform(census, years) -> None:
+        span = f"{years[0].label}:{years[-1].label}"
         tags = {ASSET_PARTITION_RANGE_START_TAG: years[0].label, ASSET_PARTITION_RANGE_END_TAG: years[-1].label}
         if not run(f"{census}_transform", span, tags):
             failed.append(census)
-            continue
+            return
         print(
             f"built {census.upper()} {span} ({len(years)} years): ingestion in one run, dbt and the published "
-            f"tables in one run, in {time.monotonic() - started:.0f}s",
+            f"tables in one run, in {time.monotonic() - started[census]:.0f}s",
             flush=True,
         )
+
+    if rekey:
+        for census, years in plan:
+            ingest(census, years)
+        left = _returns_not_under(settings, key)
+        if failed or left:
+            for census, year, la in left:
+                print(f"{command}: {census} {year} {la} is still stored under another key", file=sys.stderr)
+            print(
+                f"{command}: not every stored return was re-ingested with the new key, so nothing was published; "
+                "fix the returns listed (their validation reports say why) and run it again. Until then "
+                "cssd build refuses to ingest.",
+                file=sys.stderr,
+            )
+            return 1
+        for census, years in plan:
+            transform(census, years)
+    else:
+        for census, years in plan:
+            if ingest(census, years):  # else the other census is still validated (and built, from what is stored)
+                transform(census, years)
     built = sorted({y for census, years in plan if census not in failed for y in years})
     if built:
-        started = time.monotonic()
+        release_started = time.monotonic()
         span = f"{built[0].label}:{built[-1].label}"
         tags = {ASSET_PARTITION_RANGE_START_TAG: built[0].label, ASSET_PARTITION_RANGE_END_TAG: built[-1].label}
         if run("release", span, tags):
             print(
                 f"release {span}: workbooks, release.html and manifest.json for {len(built)} year(s) in "
-                f"{time.monotonic() - started:.0f}s; outputs under {settings.output_dir}",
+                f"{time.monotonic() - release_started:.0f}s; outputs under {settings.output_dir}",
                 flush=True,
             )
         else:
@@ -227,6 +303,93 @@ def _import_great_expectations() -> None:
 
     with contextlib.suppress(Exception):  # the checks import it again and report any error themselves
         import great_expectations  # noqa: F401
+
+
+def _stored_returns(settings) -> "list[tuple[str, str, str, str | None]]":
+    """(census, year, LA, key fingerprint) of every return stored in the warehouse."""
+    from orchestration.defs.resources import build_resources
+
+    if settings.warehouse_target == "duckdb" and not settings.warehouse.exists():
+        return []
+    con = build_resources()["warehouse"].connect(read_only=True)
+    try:
+        exists = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'raw' and table_name = 'ingested_files'"
+        ).fetchone()[0]
+        if not exists:
+            return []
+        columns = {
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = 'raw' and table_name = 'ingested_files'"
+            ).fetchall()
+        }
+        fingerprint = "key_fingerprint" if "key_fingerprint" in columns else "cast(null as varchar)"
+        return [
+            tuple(r)
+            for r in con.execute(
+                f"select distinct census, year, la_code, {fingerprint} from raw.ingested_files order by 1, 2, 3"
+            ).fetchall()
+        ]
+    finally:
+        con.close()
+
+
+def _returns_not_under(settings, key: bytes) -> list[tuple[str, str, str]]:
+    """Stored returns whose pseudonyms were not made with ``key`` (or whose key was not recorded)."""
+    from orchestration.lib.keys import key_fingerprint
+
+    fingerprint = key_fingerprint(key)
+    return sorted({(c, y, la) for c, y, la, fp in _stored_returns(settings) if fp != fingerprint})
+
+
+def _rekey(args: argparse.Namespace) -> int:
+    """Re-ingest every stored return with the key now in CSSD_PSEUDONYM_KEY, then rebuild and re-release."""
+    from orchestration.lib.keys import KeyRefused, ingest_key, key_fingerprint
+    from orchestration.lib.readers import return_files
+    from orchestration.lib.years import CollectionYear
+    from orchestration.settings import load_settings
+
+    settings = load_settings()
+    try:
+        key = ingest_key(settings)
+    except KeyRefused as exc:
+        print(f"cssd rekey: {exc}", file=sys.stderr)
+        return 2
+    stored = _stored_returns(settings)
+    if not stored:
+        print("cssd rekey: the warehouse holds no returns: nothing to re-key (use cssd build)", file=sys.stderr)
+        return 2
+    missing = sorted({(c, y, la) for c, y, la, _ in stored if not return_files(settings.landing_dir / c / y / la)})
+    if missing:
+        for census, year, la in missing:
+            print(f"cssd rekey: {census}/{year}/{la} is stored but not in the landing folder", file=sys.stderr)
+        print(
+            "cssd rekey: every stored return must be re-ingested from its landing files, or its rows would keep "
+            "pseudonyms made with the old key: put those returns back in the landing folder and run it again. "
+            "Nothing was changed.",
+            file=sys.stderr,
+        )
+        return 2
+    plan = []
+    for census in ("cla", "crcs"):
+        labels = sorted({y for c, y, _, _ in stored if c == census})
+        if labels:
+            first, last = CollectionYear.parse(labels[0]), CollectionYear.parse(labels[-1])
+            plan.append((census, [y for y in settings.years(census) if first <= y <= last]))
+    before = len(_returns_not_under(settings, key))
+    print(
+        f"cssd rekey: {len(stored)} stored return(s), {before} of them under another key; re-ingesting all of "
+        f"them with the key of fingerprint {key_fingerprint(key)}, then rebuilding "
+        + ", ".join(f"{c.upper()} {y[0].label}:{y[-1].label}" for c, y in plan),
+        flush=True,
+    )
+    code = _run_plan(settings, plan, verbose=args.verbose, rekey=True)
+    if code == 0:
+        print(f"cssd rekey: every stored return is pseudonymised with the key of fingerprint {key_fingerprint(key)}")
+    return code
 
 
 def seeds_hash() -> str:
@@ -341,6 +504,9 @@ def _demo(args: argparse.Namespace) -> int:
 
     from orchestration.settings import load_settings
 
+    # Demo mode: synthetic data, which `cssd generate` marks as such, pseudonymised with the public demo
+    # key unless CSSD_PSEUDONYM_KEY is set (orchestration/lib/keys.py).
+    os.environ["CSSD_DEMO"] = "1"
     settings = load_settings()
     latest = settings.latest_year
     started = time.monotonic()
@@ -349,7 +515,11 @@ def _demo(args: argparse.Namespace) -> int:
     )
     steps = [
         ("generate synthetic CLA and CRCS returns for all 22 LAs, every year", generate, _generate),
-        ("build every year of both censuses", argparse.Namespace(census="all", years="all", verbose=False), _build),
+        (
+            "build every year of both censuses",
+            argparse.Namespace(census="all", years="all", verbose=False, demo=True),
+            _build,
+        ),
     ]
     for title, ns, fn in steps:
         print(f"== cssd demo: {title}", flush=True)
@@ -478,7 +648,12 @@ def _dev(args: argparse.Namespace) -> int:
     settings = load_settings()
     ensure_manifest()
     home = ensure_dagster_home(settings.dagster_home)
-    open_instance(home)  # create its storage now, under the lock a concurrent `cssd build` also takes
+    from orchestration.instance import reap_dead_runs
+
+    # create its storage now, under the lock a concurrent `cssd build` also takes; and fail the runs of a
+    # killed `cssd build`, which would otherwise hold the run queue and the warehouse pool for ever
+    for run_id in reap_dead_runs(open_instance(home)):
+        print(f"run {run_id} was left running by a cssd process that is gone: marked failed")
     bin_dir = os.path.dirname(sys.executable)  # dagster-dbt looks for `dbt` on PATH under dagster dev
     env = {
         **os.environ,
@@ -521,6 +696,13 @@ def main(argv: "list[str] | None" = None) -> int:
     build.add_argument("--years", required=True, help="FIRST:LAST, e.g. 2014-15:2017-18")
     build.add_argument("--verbose", action="store_true", help="show the run's log")
     build.set_defaults(func=_build)
+
+    rekey = sub.add_parser(
+        "rekey",
+        help="after changing CSSD_PSEUDONYM_KEY: re-ingest every stored return with the new key, rebuild, re-release",
+    )
+    rekey.add_argument("--verbose", action="store_true", help="show the runs' log")
+    rekey.set_defaults(func=_rekey)
 
     val = sub.add_parser("validate", help="check one LA's return (folder or workbook) before submitting it")
     val.add_argument("path", help="the LA folder (…/<year>/<gss>/) or its submission.xlsx")

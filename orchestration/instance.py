@@ -90,3 +90,81 @@ def open_instance(home: Path):
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+
+# ---------------------------------------------------------------------------------------------
+# Runs whose process died
+
+PID_TAG = "cssd/pid"
+HOST_TAG = "cssd/host"
+PROCESS_START_TAG = "cssd/process_start"
+
+
+def _process_start(pid: int) -> str:
+    """When the process started (clock ticks since boot, /proc/<pid>/stat), '' where unknown: with the
+    pid, it tells a process from a later one that reused its pid."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            fields = f.read().rpartition(")")[2].split()
+    except OSError:
+        return ""
+    return fields[19] if len(fields) > 19 else ""
+
+
+def runner_tags() -> dict[str, str]:
+    """Tags for a run executed in this process (`cssd build`): which process ran it."""
+    import os
+    import socket
+
+    pid = os.getpid()
+    return {PID_TAG: str(pid), HOST_TAG: socket.gethostname(), PROCESS_START_TAG: _process_start(pid)}
+
+
+def process_alive(pid: int, started: str = "") -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process with that pid
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            state = f.read().rpartition(")")[2].split()[0]
+        if state in ("Z", "X"):
+            return False  # dead, not yet reaped by its parent
+    except (OSError, IndexError):
+        pass
+    return not (started and _process_start(pid) != started)
+
+
+def reap_dead_runs(instance) -> list[str]:
+    """Mark failed every run that a cssd process on this machine was executing when it died.
+
+    A `cssd build` runs its Dagster runs in its own process. If that process is killed (SIGKILL, the
+    out-of-memory killer), the run stays 'started' for ever and keeps its slot of the warehouse pool,
+    so the next run that needs the pool would wait for ever, and the UI's run queue (one run at a
+    time) would never start another. Each such run is reported failed, saying why, and its slots are
+    freed. Runs launched from the UI carry no cssd/pid tag and are not touched: if the process of one
+    of those dies, terminate the run in the UI (which marks it failed and frees its slots).
+    """
+    import socket
+
+    from dagster import DagsterRunStatus, RunsFilter
+
+    host = socket.gethostname()
+    running = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
+    reaped = []
+    for run in instance.get_runs(RunsFilter(statuses=running, tags={HOST_TAG: host})):
+        pid_text = run.tags.get(PID_TAG, "")
+        if not pid_text.isdigit() or process_alive(int(pid_text), run.tags.get(PROCESS_START_TAG, "")):
+            continue
+        instance.report_run_failed(
+            run,
+            f"the cssd process ({pid_text}) that was executing this run is gone (killed or crashed); "
+            "marked failed by the next cssd command on this machine",
+        )
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        reaped.append(run.run_id)
+    return reaped

@@ -4,7 +4,10 @@ Everything else takes a ``Settings`` value. Variables:
 
 CSSD_DATA_DIR       data folder (default ./data): landing/, output/, warehouse, dagster_home/
 CSSD_WAREHOUSE      DuckDB warehouse file (default <data>/warehouse.duckdb)
-CSSD_PSEUDONYM_KEY  secret key for child-id pseudonyms; unset = the public demo key, with a warning
+CSSD_PSEUDONYM_KEY  secret key for child-id pseudonyms; required to ingest returns, unless in demo mode
+CSSD_DEMO           1: demo mode. With no CSSD_PSEUDONYM_KEY, returns are pseudonymised with the public demo
+                    key, and only if the landing folder is marked synthetic (by `cssd generate`);
+                    `cssd demo` turns it on (docs/security.md)
 CSSD_TODAY          ISO date used instead of today to decide the latest collection year (tests, reruns)
 CSSD_DISCLOSURE     disclosure control policy: round5 (default) or suppress (publication.md)
 CSSD_FINAL_THROUGH  the last collection year whose figures are final (YYYY-YY); later years are
@@ -27,9 +30,12 @@ CSSD_PG_DATABASE    warehouse database (default test)
 CSSD_DAGSTER_STORAGE  sqlite (default: files under <data>/dagster_home) or postgres: runs, events and
                     schedules in PostgreSQL (dagster-postgres), on the CSSD_PG_* server
 CSSD_DAGSTER_PG_DATABASE  database of the Dagster storage (default: CSSD_PG_DATABASE)
+
+Fault injection, for the crash-safety tests only (orchestration/lib/crash.py; read there, at the
+moment a crash point is reached, not here):
+CSSD_CRASH_AT       ingest|dbt|outputs|swap[:N]: SIGKILL this process at that point (the N-th time)
 """
 
-import logging
 import os
 from dataclasses import dataclass, field
 from datetime import date
@@ -37,10 +43,9 @@ from pathlib import Path
 
 from orchestration.lib.years import CollectionYear, census_years, latest_complete_year
 
-log = logging.getLogger("cssd.settings")
-
-# Public on purpose: it is in the repository. Pseudonyms made with it protect nothing,
-# which is fine for synthetic data and wrong for real returns.
+# Public on purpose: it is in the repository. Pseudonyms made with it protect nothing, which is
+# fine for synthetic data and wrong for real returns: it is used only in demo mode (CSSD_DEMO=1,
+# `cssd demo`) on a landing folder that `cssd generate` marked synthetic (orchestration/lib/keys.py).
 DEMO_PSEUDONYM_KEY = "cssd-demo-key-synthetic-data-only"
 
 
@@ -48,9 +53,9 @@ DEMO_PSEUDONYM_KEY = "cssd-demo-key-synthetic-data-only"
 class Settings:
     data_dir: Path
     warehouse: Path
-    pseudonym_key: bytes = field(repr=False)
-    using_demo_key: bool
+    pseudonym_key: "bytes | None" = field(repr=False)  # CSSD_PSEUDONYM_KEY; None when it is not set
     today: date
+    demo: bool = False  # CSSD_DEMO: synthetic data, the public demo key allowed (orchestration/lib/keys.py)
     disclosure_policy: str = "round5"
     publication_dates: dict = field(default_factory=lambda: dict(DEFAULT_PUBLICATION_DATES))
     schedules_on: bool = False
@@ -123,6 +128,10 @@ def postgres_settings(env) -> PostgresSettings:
     )
 
 
+def is_on(value: "str | None") -> bool:
+    return (value or "").strip().lower() in ("on", "1", "true", "yes")
+
+
 def _choice(env, name: str, default: str, allowed: tuple[str, ...]) -> str:
     value = (env.get(name) or default).strip().lower()
     if value not in allowed:
@@ -130,7 +139,6 @@ def _choice(env, name: str, default: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
-_DEMO_KEY_WARNED: list[bool] = []
 DEFAULT_PUBLICATION_DATES = {"cla": (9, 1), "crcs": (10, 1)}
 
 
@@ -167,16 +175,7 @@ def load_settings(environ: "dict[str, str] | None" = None) -> Settings:
     data_dir = Path(env.get("CSSD_DATA_DIR") or "./data").expanduser().resolve()
     warehouse_env = env.get("CSSD_WAREHOUSE")
     warehouse = Path(warehouse_env).expanduser().resolve() if warehouse_env else data_dir / "warehouse.duckdb"
-    key = env.get("CSSD_PSEUDONYM_KEY")
-    using_demo_key = not key
-    if using_demo_key:
-        if not _DEMO_KEY_WARNED:
-            _DEMO_KEY_WARNED.append(True)  # once per process
-            log.warning(
-                "CSSD_PSEUDONYM_KEY is not set: using the public demo key. Pseudonyms made with it "
-                "can be reversed by anyone with the repository; use it for synthetic data only."
-            )
-        key = DEMO_PSEUDONYM_KEY
+    key = env.get("CSSD_PSEUDONYM_KEY") or None
     today_text = env.get("CSSD_TODAY")
     try:
         today = date.fromisoformat(today_text) if today_text else date.today()
@@ -196,12 +195,12 @@ def load_settings(environ: "dict[str, str] | None" = None) -> Settings:
         dagster_storage=dagster_storage,
         publication_dates=parse_publication_dates(env.get("CSSD_PUBLICATION_DATES") or ""),
         ingest_workers=_workers(env.get("CSSD_INGEST_WORKERS")),
-        schedules_on=(env.get("CSSD_SCHEDULES") or "").strip().lower() in ("on", "1", "true", "yes"),
+        schedules_on=is_on(env.get("CSSD_SCHEDULES")),
         disclosure_policy=policy,
         final_through=final_through,
         data_dir=data_dir,
         warehouse=warehouse,
-        pseudonym_key=key.encode("utf-8"),
-        using_demo_key=using_demo_key,
+        pseudonym_key=key.encode("utf-8") if key else None,
+        demo=is_on(env.get("CSSD_DEMO")),
         today=today,
     )

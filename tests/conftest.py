@@ -14,6 +14,10 @@ os.environ.setdefault("CSSD_TODAY", "2026-11-25")
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
 TEST_KEY = b"test-key-not-secret"
+# Ingestion refuses to run without a key outside demo mode (orchestration/lib/keys.py): the tests'
+# builds (in process, and the cssd and dagster processes they start) use this one unless they say
+# otherwise; tests/security/test_pseudonym_key.py takes it away to test the refusals.
+os.environ.setdefault("CSSD_PSEUDONYM_KEY", TEST_KEY.decode())
 
 
 @pytest.hookimpl(trylast=True)

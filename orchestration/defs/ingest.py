@@ -1,7 +1,9 @@
 """Raw ingestion: landing files → rule pack + pandera gate → pseudonyms → DuckDB schema raw.
 
-Partitioned by collection year × LA. Each LA's return is validated on its own and gets its
-validation report; a return that passes replaces that year × LA in the raw tables, one that
+Partitioned by collection year × LA. Nothing is ingested without the pseudonymisation key
+(orchestration/lib/keys.py), nor with a key other than the one the stored returns were made with
+(except in a `cssd rekey` run). Each LA's return is validated on its own and gets its validation
+report; a return that passes replaces that year × LA in the raw tables, one that
 fails leaves the data already stored in place. If any LA of the run fails, the run fails with
 one message naming every bad file, row, field and rule, after the passing LAs are stored.
 """
@@ -23,14 +25,24 @@ from dagster import (
 )
 
 from orchestration.defs.context import SETTINGS, WAREHOUSE_POOL
-from orchestration.defs.partitions import LA_DIM, YEAR_DIM, YEAR_LA, year_la_pairs
+from orchestration.defs.partitions import LA_DIM, YEAR_DIM, YEAR_LA, YEARS, local_authorities, year_la_pairs
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib.ingest import return_digest, validate_many
 from orchestration.lib.issues import SubmissionError
+from orchestration.lib.keys import KeyRefused, ingest_key, key_fingerprint
+from orchestration.lib.landing import census_problems, root_problems
+from orchestration.lib.outputs.release_store import ensure_year_view
 from orchestration.lib.outputs.validation_report import write_la_report, write_summary
 from orchestration.lib.reference import la_names
 from orchestration.lib.specs import submission_spec
-from orchestration.lib.warehouse import RAW_SCHEMA, ensure_raw_tables, raw_table_name, replace_partition
+from orchestration.lib.warehouse import (
+    RAW_SCHEMA,
+    ensure_raw_tables,
+    other_keys_message,
+    raw_table_name,
+    replace_partition,
+    returns_with_other_keys,
+)
 
 
 def raw_key(census: str, table: str) -> AssetKey:
@@ -38,7 +50,25 @@ def raw_key(census: str, table: str) -> AssetKey:
 
 
 def validation_dir(census: str, year_label: str):
+    """Where the year's validation reports of ``census`` are read (<data>/output/<year>/validation/<census>:
+    the year's release folder links validation/ to the live reports; release_store.py)."""
+    ensure_year_view(SETTINGS.output_dir, year_label)
     return SETTINGS.output_dir / year_label / "validation" / census
+
+
+REKEY_TAG = "cssd/rekey"  # a `cssd rekey` run: returns stored with another key are being replaced
+
+
+def ignored_landing(census: str, years: "set[str] | None" = None, landing_dir=None) -> list[str]:
+    """Landing folders of the census that no build reads (misnamed year, not a Welsh LA…), and why."""
+    landing_dir = landing_dir or SETTINGS.landing_dir
+    return root_problems(landing_dir) + census_problems(
+        landing_dir,
+        census,
+        YEARS[census].get_partition_keys(),
+        set(local_authorities.get_partition_keys()),
+        years,
+    )
 
 
 def _rows_match_files(con, census: str, table: str, years: list[str]) -> tuple[bool, str]:
@@ -92,9 +122,20 @@ def ingest_returns(
     not_submitted = []
     warnings = 0
     skipped = 0
+    try:
+        key = ingest_key(SETTINGS)
+    except KeyRefused as exc:
+        raise Failure(description=f"{census.upper()} returns not ingested: {exc}") from None
+    fingerprint = key_fingerprint(key)
+    ignored = ignored_landing(census, {y.label for y, _ in pairs})
+    for line in ignored:
+        context.log.warning(f"landing folder not read: {line}")
     con = warehouse.connect()
     try:
         ensure_raw_tables(con, census)
+        others = returns_with_other_keys(con, fingerprint)
+        if others and context.run.tags.get(REKEY_TAG) != "1":
+            raise Failure(description=f"{census.upper()} returns not ingested: {other_keys_message(others)}")
         known = _validated_returns(con, census, sorted({y.label for y, _ in pairs}))
         jobs, digests = [], {}
         for year, la in pairs:
@@ -102,7 +143,7 @@ def ingest_returns(
             if not folder.is_dir():
                 not_submitted.append(f"{year.label} {la}")
                 continue
-            digest = return_digest(folder, census, year, SETTINGS.pseudonym_key)
+            digest = return_digest(folder, census, year, key)
             prior = known.get((year.label, la))
             if prior and prior[0] == digest and (validation_dir(census, year.label) / f"{la}.html").exists():
                 # unchanged since it was validated and stored: nothing to do (its report stands)
@@ -112,7 +153,7 @@ def ingest_returns(
                 continue
             digests[(year.label, la)] = digest
             jobs.append((folder, census, year, la))
-        for (_folder, _, year, la), result in validate_many(jobs, SETTINGS.pseudonym_key, SETTINGS.ingest_workers):
+        for (_folder, _, year, la), result in validate_many(jobs, key, SETTINGS.ingest_workers):
             write_la_report(
                 validation_dir(census, year.label),
                 la,
@@ -137,6 +178,7 @@ def ingest_returns(
                     "file": f["file"],
                     "sha256": f["sha256"],
                     "row_count": f["rows"],
+                    "key_fingerprint": fingerprint,
                 }
                 for f in result.files
             ]
@@ -172,6 +214,7 @@ def ingest_returns(
             metadata={
                 "failed_returns": MetadataValue.int(len(failed)),
                 "stored_returns": MetadataValue.int(len(stored)),
+                "landing_folders_not_read": MetadataValue.text("\n".join(ignored) or "none"),
             },
         )
     last_year = max((y for y, _ in stored), default=None)
@@ -188,6 +231,7 @@ def ingest_returns(
                 "warnings_reported": MetadataValue.int(warnings),
                 f"rows_by_la_{last_year}": MetadataValue.md(by_la),
                 "rows_by_year_and_la": MetadataValue.json({f"{y}|{la}": c[t] for (y, la), c in sorted(stored.items())}),
+                "landing_folders_not_read": MetadataValue.text("\n".join(ignored) or "none"),
             },
             check_results=[
                 AssetCheckResult(

@@ -1,17 +1,14 @@
 """Output assets: the files people read, under <data>/output/<year>/.
 
 ``published_<table>`` applies disclosure control to pub_<table> (the policy in CSSD_DISCLOSURE),
-marks provisional years [p] and revised cells [r], and writes statswales/<table>.csv atomically.
-Its blocking checks: the disclosure audit (linear programming: no suppressed cell can be
-recovered), the publication suite (Great Expectations) and the file read back.
+marks provisional years [p] and revised cells [r], and stages statswales/<table>.csv under
+output/.staging/<year>/. Its blocking checks: the disclosure audit (linear programming: no
+suppressed cell can be recovered), the publication suite (Great Expectations) and the file read back.
 
-``release_files`` gathers a year's published tables into the release: StatsWales lookups, the ODS
-and XLSX workbooks, release.html, revisions.csv and manifest.json (+ run_record.json).
+``release_files`` makes a year's release of its staged tables: StatsWales lookups, the ODS and XLSX
+workbooks, release.html, revisions.csv and manifest.json (+ run_record.json), written into a new
+release folder and swapped in whole as output/<year>/ (orchestration/lib/outputs/release_store.py).
 """
-
-import json
-import time
-from datetime import UTC, datetime
 
 from dagster import (
     AssetCheckResult,
@@ -31,12 +28,15 @@ from orchestration.lib import release
 from orchestration.lib.disclosure import apply_policy, check_publishable
 from orchestration.lib.expectations import run_suite
 from orchestration.lib.outputs.atomic import write_bytes_atomic
+from orchestration.lib.outputs.release_store import output_lock, recover, staging_dir
 from orchestration.lib.outputs.statswales import to_long_csv
-from orchestration.lib.publication import TABLES, read_publication_table, statswales_path, verify_statswales_file
+from orchestration.lib.publication import TABLES, read_publication_table, verify_statswales_file
 
 
 def publish_year_frame(frame, table_id: str, year, policy: str, provisional: bool, year_dir):
-    """Disclosure control, [p] and [r] on one year of one table: (published frame, audit, revisions)."""
+    """Disclosure control, [p] and [r] on one year of one table: (published frame, audit, revisions).
+
+    ``year_dir`` is the year's current release (``output/<year>``), whose baseline marks revisions."""
     result = apply_policy(frame, table_id, policy)
     published = result.frame
     if provisional:
@@ -44,7 +44,7 @@ def publish_year_frame(frame, table_id: str, year, policy: str, provisional: boo
     baseline_path = year_dir / release.BASELINE_DIR / f"{table_id}.csv"
     baseline = release.read_published_csv(baseline_path) if baseline_path.exists() else None
     published, revisions = release.mark_revisions(published, baseline, table_id)
-    return published, result.audit, revisions, baseline_path
+    return published, result.audit, revisions
 
 
 def _published_asset(table_id: str):
@@ -84,7 +84,8 @@ def _published_asset(table_id: str):
             ),
         ],
         description=f"{table_id.upper()} — {spec.title}: disclosure control applied (CSSD_DISCLOSURE, default "
-        f"round5), [p]/[r] notes; <data>/output/<year>/statswales/{table_id}.csv.",
+        f"round5), [p]/[r] notes; staged as <data>/output/.staging/<year>/statswales/{table_id}.csv, released "
+        "with the year's release (release_files).",
     )
     def _publish(context: AssetExecutionContext, warehouse: WarehouseResource):
         policy = SETTINGS.disclosure_policy
@@ -101,21 +102,20 @@ def _published_asset(table_id: str):
         written = []
         for year in years:
             part = frame[frame["year"] == year.label].reset_index(drop=True)
-            year_dir = SETTINGS.output_dir / year.label
             if part.empty:
                 problems.append(f"{year.label}: pub_{table_id} has no rows")
                 continue
             provisional = SETTINGS.is_provisional(year)
-            published, audit, revisions, baseline_path = publish_year_frame(
-                part, table_id, year, policy, provisional, year_dir
-            )
-            data = to_long_csv(published, spec.dimensions)
-            path = statswales_path(SETTINGS.output_dir, year.label, table_id)
-            write_bytes_atomic(path, data)
-            if not baseline_path.exists():
-                write_bytes_atomic(baseline_path, data)  # first publication of this year: the baseline
-            revisions_path = year_dir / release.REVISIONS_DIR / f"{table_id}.csv"
-            write_bytes_atomic(revisions_path, release.revisions_csv(revisions))
+            # Staged, not yet released: the release job swaps the year's whole set in (release_store.py).
+            staged = staging_dir(SETTINGS.output_dir, year.label)
+            with output_lock(SETTINGS.output_dir):
+                current = recover(SETTINGS.output_dir, year.label) or staged / "no-release-yet"
+                published, audit, revisions = publish_year_frame(part, table_id, year, policy, provisional, current)
+                data = to_long_csv(published, spec.dimensions)
+                path = staged / "statswales" / f"{table_id}.csv"
+                write_bytes_atomic(path, data)
+                revisions_path = staged / release.REVISIONS_DIR / f"{table_id}.csv"
+                write_bytes_atomic(revisions_path, release.revisions_csv(revisions))
             written.append(str(path))
             read_back = verify_statswales_file(path, table_id, year.label)
             problems += [f"{year.label}: {p}" for p in read_back]
@@ -129,7 +129,7 @@ def _published_asset(table_id: str):
                 suite_failures.append(f"{year.label}: {suite.summary()} {'; '.join(rules[:10])}")
             suppressed += audit.suppressed
             release.write_gates(
-                year_dir,
+                staged,
                 table_id,
                 {
                     "disclosure_audit": {"passed": audit.passed, "summary": audit.summary(timing=False)},
@@ -191,8 +191,8 @@ PUBLISHED_CRCS = PUBLISHED["crcs"]
         )
     ],
     description="A year's release: StatsWales lookups, <release>.ods and .xlsx (GSS spreadsheet guidance), "
-    "release.html, revisions.csv and manifest.json (with run_record.json), from the published tables of both "
-    "censuses (CRCS from 2009-10).",
+    "release.html, revisions.csv and manifest.json (with run_record.json), from the staged published tables of "
+    "both censuses (CRCS from 2009-10); written into a new folder and swapped in whole as <data>/output/<year>/.",
 )
 def release_files(context: AssetExecutionContext, warehouse: WarehouseResource):
     from orchestration.lib.release_files import write_release
@@ -208,21 +208,11 @@ def release_files(context: AssetExecutionContext, warehouse: WarehouseResource):
     finally:
         con.close()
     problems: list[str] = []
+    in_run = tuple(y.label for y in years)
     for year in years:
-        started = time.monotonic()
         landing = ingested[ingested["year"] == year.label].to_dict("records")
-        manifest, year_problems = write_release(SETTINGS, year, landing)
+        _, year_problems = write_release(SETTINGS, year, landing, run_id=context.run_id, years_in_run=in_run)
         problems += [f"{year.label}: {p}" for p in year_problems]
-        record = {
-            "year": year.label,
-            "run_id": context.run_id,
-            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "seconds": round(time.monotonic() - started, 2),
-            "outputs": len(manifest["outputs"]),
-        }
-        write_bytes_atomic(
-            SETTINGS.output_dir / year.label / "run_record.json", (json.dumps(record, indent=1) + "\n").encode()
-        )
     return MaterializeResult(
         metadata={"years": MetadataValue.int(len(years)), "policy": MetadataValue.text(SETTINGS.disclosure_policy)},
         check_results=[

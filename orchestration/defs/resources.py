@@ -9,6 +9,7 @@ import duckdb
 from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource
 
+from orchestration.dbt_child import PARENT_ENV
 from orchestration.defs.context import SETTINGS
 from orchestration.defs.dbt_project import cssd_dbt_project
 
@@ -96,7 +97,9 @@ def build_resources() -> dict:
         "dbt": CssdDbtCliResource(
             project_dir=cssd_dbt_project,
             profiles_dir=str(cssd_dbt_project.profiles_dir),
-            dbt_executable=str(Path(sys.executable).with_name("dbt")),
+            # dbt through the cssd-dbt wrapper: it dies with the process that starts it, and holds the
+            # warehouse's dbt lock while it runs (orchestration/dbt_child.py)
+            dbt_executable=str(Path(sys.executable).with_name("cssd-dbt")),
         ),
     }
 
@@ -107,3 +110,4 @@ def export_dbt_environment(warehouse: WarehouseResource) -> None:
     os.environ["CSSD_DBT_TARGET"] = warehouse.target
     os.environ["DO_NOT_TRACK"] = "1"
     os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    os.environ[PARENT_ENV] = str(os.getpid())  # cssd-dbt checks that its parent is still this process

@@ -11,6 +11,7 @@ All are off unless CSSD_SCHEDULES=on (``cssd dev --schedules`` sets it for the d
 """
 
 import json
+import os
 
 from dagster import (
     DagsterRunStatus,
@@ -118,7 +119,7 @@ def sweep_record_path():
 
 def validate_new_returns(log=None) -> dict[str, int]:
     """Validate every landing return whose files changed since it was last validated; write its report."""
-    from orchestration.defs.ingest import validation_dir
+    from orchestration.defs.ingest import ignored_landing, validation_dir
     from orchestration.defs.sensors import return_digest
     from orchestration.lib.ingest import validate_return
     from orchestration.lib.outputs.validation_report import write_la_report
@@ -141,7 +142,8 @@ def validate_new_returns(log=None) -> dict[str, int]:
                 if seen.get(key) == digest:
                     counts["unchanged"] += 1
                     continue
-                result = validate_return(folder, census, year, la, SETTINGS.pseudonym_key)
+                # Nothing is stored: no pseudonymisation key is needed (a throwaway one keeps ids out).
+                result = validate_return(folder, census, year, la, os.urandom(32))
                 title = f"{census.upper()} return {year.label}: {names.get(la, la)} ({la})"
                 write_la_report(validation_dir(census, year.label), la, title, result.issues, names.get(la, ""))
                 counts["validated"] += 1
@@ -149,6 +151,9 @@ def validate_new_returns(log=None) -> dict[str, int]:
                 if log is not None:
                     log.info(f"{key}: {len(result.errors)} error(s), {len(result.warnings)} warning(s)")
                 seen[key] = digest
+        if log is not None:
+            for line in ignored_landing(census, landing_dir=SETTINGS.landing_dir):
+                log.warning(f"landing folder not read: {line}")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(seen, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return counts

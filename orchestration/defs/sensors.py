@@ -13,6 +13,7 @@ from dagster import (
 )
 
 from orchestration.defs.context import SETTINGS
+from orchestration.defs.ingest import ignored_landing
 from orchestration.defs.jobs import cla_ingest, crcs_ingest
 from orchestration.defs.partitions import LA_DIM, YEAR_DIM, YEARS, local_authorities
 from orchestration.lib.readers import return_files, sha256_of
@@ -51,20 +52,30 @@ def landing_sensor(census: str, job):
         minimum_interval_seconds=60,
         default_status=DefaultSensorStatus.STOPPED,
         description=f"Launches the raw partition (year × LA) of any new or changed {label} return, by content "
-        "hash. On its first tick it records what is there and launches nothing; turn it on after the first build.",
+        "hash. On its first tick it records what is there and launches nothing; turn it on after the first build. "
+        "Landing folders it cannot read (a misnamed year, a GSS code that is not a Welsh LA's) are logged as warnings.",
     )
     def _sensor(context: SensorEvaluationContext):
         current = landing_digests(
             SETTINGS.landing_dir, census, YEARS[census].get_partition_keys(), local_authorities.get_partition_keys()
         )
-        if context.cursor is None:
-            context.update_cursor(json.dumps(current))
-            return SkipReason(f"recorded {len(current)} returns already in the landing folder")
-        seen = json.loads(context.cursor)
+        ignored = ignored_landing(census, landing_dir=SETTINGS.landing_dir)
+        cursor = json.loads(context.cursor) if context.cursor else None
+        # The cursor: {"returns": {year|la: digest}, "ignored": [...]} (before: the digests alone)
+        if isinstance(cursor, dict) and "returns" in cursor:
+            seen, seen_ignored = cursor["returns"], set(cursor.get("ignored", []))
+        else:
+            seen, seen_ignored = cursor, set()
+        for line in ignored:
+            if line not in seen_ignored:  # once, not every minute
+                context.log.warning(f"landing folder not read: {line}")
+        context.update_cursor(json.dumps({"returns": current, "ignored": ignored}))
+        not_read = f"; {len(ignored)} landing folder(s) not read (see the sensor's log)" if ignored else ""
+        if seen is None:
+            return SkipReason(f"recorded {len(current)} returns already in the landing folder{not_read}")
         changed = changed_partitions(current, seen)
-        context.update_cursor(json.dumps(current))
         if not changed:
-            return SkipReason("no new or changed returns")
+            return SkipReason(f"no new or changed returns{not_read}")
         return [
             RunRequest(
                 run_key=f"{key}:{current[key][:16]}",

@@ -17,6 +17,7 @@ from orchestration.defs.context import WAREHOUSE_POOL
 from orchestration.defs.dbt_project import cssd_dbt_project
 from orchestration.defs.partitions import YEAR_DIM, cla_years, crcs_years, dbt_vars_for, years_of
 from orchestration.defs.resources import WarehouseResource, export_dbt_environment
+from orchestration.lib.crash import crash_point
 
 LAYERS = ("staging", "intermediate", "marts", "publication")
 
@@ -74,7 +75,11 @@ def _build_years(context: AssetExecutionContext, dbt: DbtCliResource, warehouse:
     # dbt unit tests run in `make test` (tests/dbt); production runs build and run the data tests.
     args = ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test"]
     with warehouse.lock():
-        yield from dbt.cli(args, context=context).stream()
+        invocation = dbt.cli(args, context=context)
+        for event in invocation.stream():
+            yield event
+            if invocation.process.poll() is None:  # fault injection (CSSD_CRASH_AT=dbt) while dbt runs
+                crash_point("dbt", f"while dbt (pid {invocation.process.pid}) is running")
 
 
 # CRCS models (and REC1, which reads both censuses) carry the dbt tag `crcs`; everything else in

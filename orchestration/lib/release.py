@@ -1,17 +1,17 @@
 """The release around the published tables: status notes ([p], [r]), revisions, the publication
 gate's frame, and the manifest.
 
-Per year, under ``<data>/output/<year>/``:
+Per year, in each release folder (``<data>/output/<year>/`` points at the current one; the layout
+and how a release is swapped in whole are in ``outputs/release_store.py``):
 
 - ``statswales/<table>.csv`` — the published tables (disclosure control applied);
-- ``.baseline/<table>.csv`` — the table as first published: a later build that changes a cell marks
-  it ``[r]`` and lists the old and new values in ``revisions.csv``. Delete the folder to start a new
-  release (the next build becomes the new baseline);
+- ``.baseline/<table>.csv`` — the table as first released: a later build that changes a cell marks
+  it ``[r]`` and lists the old and new values in ``revisions.csv``. Delete the current release's
+  folder (``output/<year>/.baseline``) to start a new release (the next build becomes the baseline);
 - ``.gates/<table>.json`` — every gate's result for the table (read into the manifest);
 - ``manifest.json`` — every output with its SHA-256, every ingested landing file with its hash, the
   code version, the tool versions and each gate's result. It holds no wall-clock time, so the same
-  inputs give the same manifest; ``run_record.json`` beside it says when and how long.
-"""
+  inputs give the same manifest; ``run_record.json`` beside it says when and how long."""
 
 import csv
 import hashlib
@@ -209,14 +209,19 @@ def tool_versions() -> dict[str, str]:
 
 
 MANIFEST_EXCLUDED = ("manifest.json", "run_record.json")
+# validation/ links to the live validation reports, rewritten by every ingestion: not part of a release.
+LIVE_FOLDERS = ("validation",)
 
 
 def output_files(year_dir: Path) -> list[Path]:
-    """Every output file of a year, in a stable order (internal dot-folders excluded)."""
+    """Every output file of a year's release, in a stable order (internal dot-folders, and the live
+    validation reports, excluded)."""
     files = []
     for p in sorted(year_dir.rglob("*")):
         rel = p.relative_to(year_dir)
-        if p.is_file() and not any(part.startswith(".") for part in rel.parts) and rel.name not in MANIFEST_EXCLUDED:
+        if rel.parts[0] in LIVE_FOLDERS or any(part.startswith(".") for part in rel.parts):
+            continue
+        if p.is_file() and not p.is_symlink() and rel.name not in MANIFEST_EXCLUDED:
             files.append(p)
     return files
 

@@ -1,5 +1,6 @@
 """Write one year's release from its published tables (no Dagster): lookups, workbooks, HTML,
-revisions.csv and manifest.json. Every file is written atomically."""
+revisions.csv and manifest.json. The whole set is written into a new release folder and swapped in
+at once (orchestration/lib/outputs/release_store.py)."""
 
 import csv
 import io
@@ -39,43 +40,91 @@ def release_notes(settings, year):
     return ReleaseNotes(status="provisional" if provisional else "final", disclosure=DISCLOSURE_POLICIES[policy])
 
 
-def write_release(settings, year, landing_files: list[dict]) -> tuple[dict, list[str]]:
-    """Write the year's release files; return the manifest and what is wrong (empty = fine)."""
+def write_release(
+    settings, year, landing_files: list[dict], run_id: str = "", years_in_run: "tuple[str, ...]" = ()
+) -> tuple[dict, list[str]]:
+    """Write the year's release from its staged tables and swap it in whole; return the manifest and
+    what is wrong (empty = fine). A release that does not read back is not swapped in: the previous
+    one stays, and the new one is kept as ``.releases/<year>/<NNNN>.failed`` (release_store.py)."""
+    import json
+    import time
+    from datetime import UTC, datetime
+
+    from orchestration.lib.crash import crash_point
     from orchestration.lib.outputs.lookups import write_lookups
     from orchestration.lib.outputs.release_html import (
         history_from_statswales,
         read_statswales_tables,
         write_release_html,
     )
+    from orchestration.lib.outputs.release_store import (
+        abandon_release,
+        commit_release,
+        new_release,
+        output_lock,
+        recover,
+        staging_dir,
+    )
     from orchestration.lib.outputs.workbook import write_workbooks
 
+    started = time.monotonic()
     output_dir = settings.output_dir
-    year_dir = output_dir / year.label
+    staged = staging_dir(output_dir, year.label)
     problems: list[str] = []
-    tables = read_statswales_tables(year_dir / "statswales")
+    tables = read_statswales_tables(staged / "statswales")
     if not tables:
         return {"outputs": []}, [f"no published table for {year.label}"]
     notes = release_notes(settings, year)
-    write_lookups(year_dir / "statswales" / "lookups")
-    write_bytes_atomic(year_dir / "revisions.csv", merged_revisions(year_dir))
-    name = RELEASE_NAME.format(year=year.label)
-    ods, xlsx = write_workbooks(year_dir, name, year.label, tables, notes)
-    history = history_from_statswales(output_dir)
-    html = write_release_html(year_dir / "release.html", year.label, tables, history, notes)
-    problems += check_release_files(ods, xlsx, html, tables)
-    manifest = release.build_manifest(
-        year_dir,
-        year.label,
-        landing_files,
-        settings.disclosure_policy,
-        settings.is_provisional(year),
-        {"release_reads_back": {"passed": not problems, "problems": problems}},
-    )
-    path = year_dir / "manifest.json"
-    write_bytes_atomic(path, release.manifest_bytes(manifest))
-    for entry in manifest["outputs"]:
-        if release.sha256_file(year_dir / entry["path"]) != entry["sha256"]:
-            problems.append(f"{entry['path']}: hash differs from the manifest")
+    with output_lock(output_dir):
+        current = recover(output_dir, year.label)
+        out = new_release(output_dir, year.label)
+        for table_id in sorted(tables):
+            data = (staged / "statswales" / f"{table_id}.csv").read_bytes()
+            write_bytes_atomic(out / "statswales" / f"{table_id}.csv", data)
+            # The baseline is the table as first released (docs/release.md): the current release's,
+            # or this one's for a table released for the first time.
+            baseline = current / release.BASELINE_DIR / f"{table_id}.csv" if current else None
+            if baseline is not None and baseline.exists():
+                data = baseline.read_bytes()
+            write_bytes_atomic(out / release.BASELINE_DIR / f"{table_id}.csv", data)
+        for name in (release.GATES_DIR, release.REVISIONS_DIR):
+            for path in sorted((staged / name).glob("*")) if (staged / name).is_dir() else []:
+                if path.is_file() and not path.name.startswith("."):
+                    write_bytes_atomic(out / name / path.name, path.read_bytes())
+        write_lookups(out / "statswales" / "lookups")
+        write_bytes_atomic(out / "revisions.csv", merged_revisions(out))
+        name = RELEASE_NAME.format(year=year.label)
+        ods, xlsx = write_workbooks(out, name, year.label, tables, notes)
+        crash_point("outputs", f"(release {out.name} of {year.label} half written)")
+        staged_years = {y: staging_dir(output_dir, y) / "statswales" for y in {*years_in_run, year.label}}
+        history = history_from_statswales(output_dir, staged_years)
+        html = write_release_html(out / "release.html", year.label, tables, history, notes)
+        problems += check_release_files(ods, xlsx, html, tables)
+        manifest = release.build_manifest(
+            out,
+            year.label,
+            landing_files,
+            settings.disclosure_policy,
+            settings.is_provisional(year),
+            {"release_reads_back": {"passed": not problems, "problems": problems}},
+        )
+        write_bytes_atomic(out / "manifest.json", release.manifest_bytes(manifest))
+        for entry in manifest["outputs"]:
+            if release.sha256_file(out / entry["path"]) != entry["sha256"]:
+                problems.append(f"{entry['path']}: hash differs from the manifest")
+        record = {
+            "year": year.label,
+            "run_id": run_id,
+            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "seconds": round(time.monotonic() - started, 2),
+            "outputs": len(manifest["outputs"]),
+        }
+        write_bytes_atomic(out / "run_record.json", (json.dumps(record, indent=1) + "\n").encode())
+        if problems:
+            failed = abandon_release(out)
+            problems.append(f"not released: the previous release stays in place; this one is kept in {failed}")
+        else:
+            commit_release(output_dir, year.label, out)
     return manifest, problems
 
 

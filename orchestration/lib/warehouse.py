@@ -5,7 +5,9 @@ The warehouse is DuckDB (default) or PostgreSQL (CSSD_DBT_TARGET=postgres, docs/
 uses (``execute(sql, params)`` with ``?`` placeholders, then ``fetchall``/``fetchone``/``df``).
 
 Writes happen in one transaction: delete the partition's rows, insert the new ones. If
-anything fails the transaction rolls back and the data already stored stays as it was.
+anything fails the transaction rolls back and the data already stored stays as it was; if the
+process is killed before the commit, the warehouse opens afterwards without the partial write
+(tests/security/test_crash_safety.py).
 """
 
 from collections.abc import Iterable
@@ -14,10 +16,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from orchestration.lib.crash import crash_point
 from orchestration.lib.ingest import DROPPED_ON_INGEST, ID_COLUMN, PSEUDONYM_COLUMN
 from orchestration.lib.specs import submission_spec
 
 RAW_SCHEMA = "raw"
+INGESTED_COLUMNS = ["census", "year", "la_code", "table_name", "file", "sha256", "row_count", "key_fingerprint"]
 
 
 def connect(path: Path) -> duckdb.DuckDBPyConnection:
@@ -151,6 +155,9 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, census: str) -> None:
         f"""create table if not exists {RAW_SCHEMA}.validated_returns (
             census varchar, year varchar, la_code varchar, digest varchar, warnings integer)"""
     )
+    # Which key made the return's pseudonyms (orchestration/lib/keys.py); empty for returns stored
+    # before it was recorded.
+    con.execute(f"alter table {RAW_SCHEMA}.ingested_files add column if not exists key_fingerprint varchar")
 
 
 def _conform(frame: pd.DataFrame, census: str, table: str) -> pd.DataFrame:
@@ -195,8 +202,8 @@ def replace_partition(
             [census, year, la_codes],
         )
         if files:
-            names = ["census", "year", "la_code", "table_name", "file", "sha256", "row_count"]
-            _insert(con, f"{RAW_SCHEMA}.ingested_files", names, pd.DataFrame(files))
+            frame = pd.DataFrame(files)
+            _insert(con, f"{RAW_SCHEMA}.ingested_files", [n for n in INGESTED_COLUMNS if n in frame.columns], frame)
         con.execute(
             f"delete from {RAW_SCHEMA}.validated_returns "
             "where census = ? and year = ? and la_code in (select unnest(?))",
@@ -208,6 +215,7 @@ def replace_partition(
                 for la, (d, w) in validated.items()
             ]
             _insert(con, f"{RAW_SCHEMA}.validated_returns", list(rows[0]), pd.DataFrame(rows))
+        crash_point("ingest")  # fault injection (CSSD_CRASH_AT): inside the transaction, before the commit
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -222,3 +230,31 @@ def _insert(con, target: str, names: list[str], frame: pd.DataFrame) -> None:
     rows = frame  # noqa: F841 (read by DuckDB by name)
     columns = ", ".join(names)
     con.execute(f"insert into {target} ({columns}) select {columns} from rows")
+
+
+def returns_with_other_keys(con, fingerprint: str) -> list[tuple[str, str, str, "str | None"]]:
+    """(census, year, LA, fingerprint) of every stored return whose pseudonyms were not made with the key
+    of ``fingerprint``: made with another key, or stored before cssd recorded the key (fingerprint None),
+    when the public demo key was used silently whenever no key was set."""
+    return [
+        tuple(r)
+        for r in con.execute(
+            f"""select distinct census, year, la_code, key_fingerprint from {RAW_SCHEMA}.ingested_files
+            where key_fingerprint is distinct from ? order by 1, 2, 3""",
+            [fingerprint],
+        ).fetchall()
+    ]
+
+
+def other_keys_message(others: list[tuple]) -> str:
+    sample = ", ".join(" ".join(r[:3]) for r in others[:5]) + (" …" if len(others) > 5 else "")
+    unrecorded = sum(1 for r in others if r[3] is None)
+    before = f"; {unrecorded} of them stored before cssd recorded which key made them" if unrecorded else ""
+    return (
+        f"the warehouse holds {len(others)} return(s) whose pseudonyms were not made with the key in "
+        f"CSSD_PSEUDONYM_KEY ({sample}{before}). Storing returns under this key beside them would break the "
+        "linking of each child's records (CLA with CRCS, year with year). If the key was changed on purpose, "
+        "or to bring a warehouse built before keys were recorded up to date, run `cssd rekey`: it re-ingests "
+        "every return with this key (docs/security.md). If not, set CSSD_PSEUDONYM_KEY back to the key this "
+        "warehouse was built with."
+    )

@@ -1,10 +1,9 @@
-import logging
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from orchestration.settings import DEMO_PSEUDONYM_KEY, load_settings
+from orchestration.settings import load_settings
 
 
 def test_defaults_put_everything_under_the_data_dir(tmp_path, monkeypatch):
@@ -27,20 +26,16 @@ def test_environment_overrides(tmp_path):
     )
     assert s.data_dir == tmp_path / "d"
     assert s.warehouse == tmp_path / "w.duckdb"
-    assert s.pseudonym_key == b"s3cret" and not s.using_demo_key
+    assert s.pseudonym_key == b"s3cret" and not s.demo
     assert s.today == date(2026, 3, 31)
     assert s.latest_year.label == "2024-25"
 
 
-def test_missing_key_uses_the_demo_key_and_warns_once(caplog, monkeypatch):
-    import orchestration.settings as settings_module
-
-    monkeypatch.setattr(settings_module, "_DEMO_KEY_WARNED", [])
-    with caplog.at_level(logging.WARNING, logger="cssd.settings"):
-        s = load_settings({"CSSD_DATA_DIR": "/tmp/x"})
-        load_settings({"CSSD_DATA_DIR": "/tmp/x"})
-    assert s.using_demo_key and s.pseudonym_key == DEMO_PSEUDONYM_KEY.encode()
-    assert caplog.text.count("demo key") == 1
+def test_no_key_is_none_and_demo_mode_is_explicit():
+    s = load_settings({"CSSD_DATA_DIR": "/tmp/x"})
+    assert s.pseudonym_key is None and not s.demo
+    assert load_settings({"CSSD_DEMO": "1"}).demo and load_settings({"CSSD_DEMO": "on"}).demo
+    assert not load_settings({"CSSD_DEMO": "0"}).demo
 
 
 def test_the_key_never_appears_in_the_settings_repr():

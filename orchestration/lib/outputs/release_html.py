@@ -448,12 +448,17 @@ def read_statswales_tables(statswales_dir: Path) -> dict[str, pd.DataFrame]:
     return out
 
 
-def history_from_statswales(output_dir: Path) -> dict[str, list[tuple[str, float | None]]]:
-    """Wales totals (count and rate) of CLA1 and CRCS1 for every year under ``<output_dir>/<year>/statswales``."""
+def history_from_statswales(
+    output_dir: Path, staged: "dict[str, Path] | None" = None
+) -> dict[str, list[tuple[str, float | None]]]:
+    """Wales totals (count and rate) of CLA1 and CRCS1 for every year under ``<output_dir>/<year>/statswales``
+    (the released tables), or in ``staged[year]`` (a statswales folder) for the years being released now."""
+    staged = staged or {}
     out: dict[str, list[tuple[str, float | None]]] = {}
-    for year_dir in sorted(p for p in output_dir.iterdir() if p.is_dir()):
+    released = {p.name: p / "statswales" for p in output_dir.iterdir() if p.is_dir() and not p.name.startswith(".")}
+    for year, folder in sorted({**released, **staged}.items()):
         for census, table in HEADLINE_TABLES.items():
-            path = year_dir / "statswales" / f"{table}.csv"
+            path = folder / f"{table}.csv"
             if not path.exists():
                 continue
             with path.open(encoding="utf-8", newline="") as f:
@@ -462,5 +467,5 @@ def history_from_statswales(output_dir: Path) -> dict[str, list[tuple[str, float
                         continue
                     key = census if r["measure"] == "count" else f"{census}_rate"
                     value = float(r["value"]) if r["value"] else None
-                    out.setdefault(key, []).append((year_dir.name, value))
+                    out.setdefault(key, []).append((year, value))
     return out
