@@ -32,7 +32,10 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         marks = item.iter_markers("xdist_group")
         names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in marks})
-        if names and "@" not in item.nodeid:
+        # A module without a group of its own is one group: its module-scoped fixtures (a dbt build,
+        # a generated Wales, a Dagster UI) are then set up once, not once on each worker.
+        names = names or [item.nodeid.split("::")[0]]
+        if "@" not in item.nodeid:
             item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(names)}")
 
 
