@@ -27,7 +27,7 @@ from dagster import (
 from orchestration.defs.context import SETTINGS, WAREHOUSE_POOL
 from orchestration.defs.partitions import LA_DIM, YEAR_DIM, YEAR_LA, YEARS, local_authorities, year_la_pairs
 from orchestration.defs.resources import WarehouseResource
-from orchestration.lib.ingest import return_digest, validate_many
+from orchestration.lib.ingest import validate_many, validation_digest
 from orchestration.lib.issues import SubmissionError
 from orchestration.lib.keys import KeyRefused, ingest_key, key_fingerprint
 from orchestration.lib.landing import census_problems, root_problems
@@ -143,7 +143,7 @@ def ingest_returns(
             if not folder.is_dir():
                 not_submitted.append(f"{year.label} {la}")
                 continue
-            digest = return_digest(folder, census, year, key)
+            digest = validation_digest(folder, census, year, key)
             prior = known.get((year.label, la))
             if prior and prior[0] == digest and (validation_dir(census, year.label) / f"{la}.html").exists():
                 # unchanged since it was validated and stored: nothing to do (its report stands)

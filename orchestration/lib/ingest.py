@@ -12,7 +12,6 @@ uses the same function, so an LA officer sees exactly what the platform will see
 """
 
 import hashlib
-import hmac
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -265,14 +264,17 @@ def validation_code_digest() -> str:
     return h.hexdigest()
 
 
-def return_digest(folder: Path, census: str, year: CollectionYear, key: bytes) -> str:
+def validation_digest(folder: Path, census: str, year: CollectionYear, key: bytes) -> str:
     """What the validation of a return depends on: its files, last year's return and the other
     census's return of the same LA (continuity and cross-census rules read them), the validation
-    code and the pseudonymisation key (a fingerprint of it, not the key). Equal digests mean the
-    same result: an unchanged return need not be validated and stored again."""
+    code and the pseudonymisation key (its fingerprint, not the key). Equal digests mean the same
+    result: an unchanged return need not be validated and stored again."""
+    from orchestration.lib.keys import key_fingerprint
+    from orchestration.lib.readers import return_files, sha256_of
+
     h = hashlib.sha256()
     h.update(validation_code_digest().encode())
-    h.update(hmac.new(key, b"cssd key fingerprint", hashlib.sha256).digest())
+    h.update(key_fingerprint(key).encode())
     folder = folder.parent if folder.is_file() else folder
     other = LINKED_CENSUS[census]
     for label, f in (
@@ -280,11 +282,10 @@ def return_digest(folder: Path, census: str, year: CollectionYear, key: bytes) -
         ("previous", folder.parent.parent / year.previous().label / folder.name),
         ("linked", folder.parent.parent.parent / other / year.label / folder.name),
     ):
-        files = sorted(p for p in f.iterdir() if p.is_file()) if f.is_dir() else []
+        files = return_files(f)
         h.update(f"{label}:{len(files)}\n".encode())
         for p in files:
-            h.update(f"{p.name}\n".encode())
-            h.update(hashlib.sha256(p.read_bytes()).digest())
+            h.update(f"{p.name}:{sha256_of(p)}\n".encode())
     return h.hexdigest()
 
 

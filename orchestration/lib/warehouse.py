@@ -150,7 +150,7 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, census: str) -> None:
             file varchar, sha256 varchar, row_count integer)"""
     )
     # The digest of what each stored return's validation depended on (lib/ingest.py
-    # return_digest): a return whose digest is unchanged is not validated and stored again.
+    # validation_digest): a return whose digest is unchanged is not validated and stored again.
     con.execute(
         f"""create table if not exists {RAW_SCHEMA}.validated_returns (
             census varchar, year varchar, la_code varchar, digest varchar, warnings integer)"""

@@ -73,31 +73,31 @@ def test_missing_file(small_landing):
 
 
 def test_the_digest_changes_with_the_return_last_years_return_the_linked_return_and_the_key(small_landing):
-    from orchestration.lib.ingest import return_digest
+    from orchestration.lib.ingest import validation_digest
 
     landing = small_landing / "landing"
     cardiff = landing / "cla" / "2016-17" / "W06000015"
-    first = return_digest(cardiff, "cla", Y1617, TEST_KEY)
-    assert return_digest(cardiff, "cla", Y1617, TEST_KEY) == first  # the same inputs
-    assert return_digest(cardiff, "cla", Y1617, b"another key") != first
+    first = validation_digest(cardiff, "cla", Y1617, TEST_KEY)
+    assert validation_digest(cardiff, "cla", Y1617, TEST_KEY) == first  # the same inputs
+    assert validation_digest(cardiff, "cla", Y1617, b"another key") != first
     # last year's return (continuity rules read it)
     last_year = landing / "cla" / "2015-16" / "W06000015" / "episodes.csv"
     last_year.write_text(last_year.read_text() + "\n")
-    second = return_digest(cardiff, "cla", Y1617, TEST_KEY)
+    second = validation_digest(cardiff, "cla", Y1617, TEST_KEY)
     assert second != first
     # the other census's return of the LA and year (the cross-census rule reads it)
     linked = landing / "crcs" / "2016-17" / "W06000015"
     linked.mkdir(parents=True)
     (linked / "children.csv").write_text("child_id\n")
-    third = return_digest(cardiff, "cla", Y1617, TEST_KEY)
+    third = validation_digest(cardiff, "cla", Y1617, TEST_KEY)
     assert third != second
     (cardiff / "episodes.csv").write_bytes((cardiff / "episodes.csv").read_bytes().replace(b"\n", b"\r\n"))
-    assert return_digest(cardiff, "cla", Y1617, TEST_KEY) != third
+    assert validation_digest(cardiff, "cla", Y1617, TEST_KEY) != third
     # another LA's files are not an input
     anglesey = landing / "cla" / "2016-17" / "W06000001"
-    before = return_digest(anglesey, "cla", Y1617, TEST_KEY)
+    before = validation_digest(anglesey, "cla", Y1617, TEST_KEY)
     (cardiff / "children.csv").write_text("changed")
-    assert return_digest(anglesey, "cla", Y1617, TEST_KEY) == before
+    assert validation_digest(anglesey, "cla", Y1617, TEST_KEY) == before
 
 
 def test_a_pool_of_workers_gives_the_serial_results_in_order(small_landing, monkeypatch):
