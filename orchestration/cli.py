@@ -565,76 +565,28 @@ def _demo(args: argparse.Namespace) -> int:
     return _headlines(argparse.Namespace(census="all"))
 
 
-# Published Wales figures checked by `cssd headlines`: (census, publication table, dimension,
-# key, published census/measure names in published_headlines.csv). The CIN-era totals published
-# include unborn children, which CRCS1 keeps apart (publication.md): cssd's total is lower by them.
-HEADLINES = [
-    ("cla", "cla1", "legal_status_group", "total", "CLA", "children_looked_after_31_march"),
-    ("crcs", "crcs1", "status", "total", "CIN", "rate_in_need_per_10000_under_18"),
-    ("crcs", "crcs1", "status", "total", "CRCS", "rate_receiving_care_and_support_per_10000_under_18"),
-    ("crcs", "crcs1", "status", "total", "CIN", "total_children_in_need"),
-    ("crcs", "crcs1", "status", "total", "CRCS", "total_children_receiving_care_and_support"),
-    ("crcs", "crcs1", "status", "unborn", "CIN", "unborn_children_in_need"),
-    ("crcs", "crcs1", "status", "looked_after", "CRCS", "looked_after"),
-    ("crcs", "crcs1", "status", "child_protection_register", "CRCS", "on_child_protection_register_not_looked_after"),
-    ("crcs", "crcs1", "status", "neither", "CRCS", "neither_looked_after_nor_on_child_protection_register"),
-]
-
-
-def _published_wales_value(path, dimension: str, key: str, measure: str) -> "tuple[str, str] | None":
-    import csv
-
-    from orchestration.lib.reference import WALES
-
-    with path.open(encoding="utf-8", newline="") as f:
-        row = next(
-            (
-                r
-                for r in csv.DictReader(f)
-                if r["area_code"] == WALES and r[dimension] == key and r["measure"] == measure
-            ),
-            None,
-        )
-    return (row["value"], row["note_codes"]) if row else None
-
-
 def _headlines(args: argparse.Namespace) -> int:
     """Wales figures in the written files against the published figures (reference/published_headlines.csv)."""
-    from orchestration.lib.publication import statswales_path
-    from orchestration.lib.reference import latest_published
+    from orchestration.lib.headlines import compare
     from orchestration.settings import load_settings
 
     settings = load_settings()
-    wanted = _censuses(args.census)
-    print(f"{'census':6} {'measure':55} {'year':8} {'cssd':>7} {'published':>10} {'diff %':>7}")
-    worst = 0.0
-    found = 0
-    for census, table, dimension, key, pub_census, measure in HEADLINES:
-        if census not in wanted:
-            continue
-        published = latest_published(pub_census, measure)
-        for year in settings.years(census):
-            pub = published.get(year.label)
-            path = statswales_path(settings.output_dir, year.label, table)
-            if not path.exists() or (pub is None and measure != "children_looked_after_31_march"):
-                continue
-            found += 1
-            # Published rates are whole numbers per 10,000: compared with cssd's rate to one decimal.
-            ours = "rate_per_10000" if "per_10000" in measure else "count"
-            cell = _published_wales_value(path, dimension, key, ours)
-            value, notes = cell if cell else ("", "-")
-            diff = ""
-            if value and pub:
-                d = (float(value) - pub) / pub * 100
-                worst = max(worst, abs(d))
-                diff = f"{d:+.2f}"
-            print(
-                f"{pub_census:6} {measure:55} {year.label:8} {value or notes:>7} {pub and int(pub) or '':>10} {diff:>7}"
-            )
-    if not found:
+    rows, unmatched = compare(settings.output_dir, set(_censuses(args.census)))
+    if not rows:
         print(f"no published table files under {settings.output_dir}: run `cssd build` first", file=sys.stderr)
         return 1
-    print(f"largest difference from a published figure: {worst:.2f}%")
+    print(f"{'census':6} {'measure':55} {'year':8} {'cssd':>7} {'published':>10} {'diff %':>7}")
+    for r in rows:
+        diff = "" if r.diff_percent is None else f"{r.diff_percent:+.2f}"
+        note = f"  ({r.note})" if r.note else ""
+        print(f"{r.census:6} {r.measure:55} {r.year:8} {r.ours:>7} {r.published:>10g} {diff:>7}{note}")
+    for census, measure, reason in unmatched:
+        print(f"{census:6} {measure:55} not compared: {reason}")
+    worst = max((abs(r.diff_percent) for r in rows if r.diff_percent is not None), default=0.0)
+    print(
+        f"largest difference from a published figure: {worst:.2f}% "
+        "(cssd's figures are after disclosure control: counts rounded to 5)"
+    )
     return 0
 
 
