@@ -1,8 +1,26 @@
 {# Collection-year helpers. A year is labelled 'YYYY-YY': 1 April YYYY to 31 March YYYY+1.
    Labels have a fixed width, so they compare correctly as text. #}
 
+{# The collection years a build covers: `--vars '{year_from: …, year_to: …}'` where given (a dbt
+   unit test's overrides, a run by hand), else CSSD_YEAR_FROM / CSSD_YEAR_TO, which cssd sets for
+   each dbt invocation (orchestration/defs/transform.py), else every year. The environment is read
+   only while executing: dbt reparses the whole project when --vars change or when an env_var read
+   at parse time changes, so years passed this way keep its partial parsing (about 3 s an
+   invocation) from one range of years to the next. #}
+{% macro build_year(which) -%}
+    {%- set default = {'from': '1990-91', 'to': '2099-00'}[which] -%}
+    {%- set given = var('year_' ~ which, none) -%}
+    {%- if given is not none -%}
+        {{ return(given) }}
+    {%- elif execute -%}
+        {{ return(env_var('CSSD_YEAR_' ~ (which | upper), default)) }}
+    {%- else -%}
+        {{ return(default) }}
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro year_filter(column='year') -%}
-    {{ column }} between '{{ var("year_from") }}' and '{{ var("year_to") }}'
+    {{ column }} between '{{ build_year("from") }}' and '{{ build_year("to") }}'
 {%- endmacro %}
 
 {% macro year_start_date(year) -%}

@@ -46,9 +46,11 @@ def year_la_range(first: CollectionYear, last: CollectionYear) -> tuple[str, str
     return f"{first.label}|{las[0]}", f"{last.label}|{las[-1]}"
 
 
-def dbt_vars_for(years: list[CollectionYear]) -> dict[str, str]:
-    """Partition range -> dbt vars: the models rebuild exactly these years."""
+def dbt_years_env(years: list[CollectionYear]) -> dict[str, str]:
+    """Partition range -> the environment of the dbt invocation: the models rebuild exactly these
+    years (dbt_project/macros/years.sql: build_year; environment, not --vars, so dbt's partial
+    parsing survives a change of years)."""
     if not years:
         raise ValueError("no collection years to build")
     ordered = sorted(years)
-    return {"year_from": ordered[0].label, "year_to": ordered[-1].label}
+    return {"CSSD_YEAR_FROM": ordered[0].label, "CSSD_YEAR_TO": ordered[-1].label}

@@ -104,6 +104,22 @@ def build_resources() -> dict:
     }
 
 
+@contextmanager
+def dbt_environment(values: dict[str, str]):
+    """``values`` in the environment of the dbt invocations started inside the block (dagster-dbt
+    copies os.environ when it starts dbt), restored after it."""
+    before = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def export_dbt_environment(warehouse: WarehouseResource) -> None:
     """dbt runs as a subprocess that inherits the environment: point its profile at this warehouse."""
     os.environ["CSSD_WAREHOUSE"] = warehouse.path

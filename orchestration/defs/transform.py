@@ -1,6 +1,5 @@
 """dbt as Dagster assets: seeds (reference), then staging → intermediate → marts → publication."""
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,8 +14,8 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from orchestration.defs.context import WAREHOUSE_POOL
 from orchestration.defs.dbt_project import cssd_dbt_project
-from orchestration.defs.partitions import YEAR_DIM, cla_years, crcs_years, dbt_vars_for, years_of
-from orchestration.defs.resources import WarehouseResource, export_dbt_environment
+from orchestration.defs.partitions import YEAR_DIM, cla_years, crcs_years, dbt_years_env, years_of
+from orchestration.defs.resources import WarehouseResource, dbt_environment, export_dbt_environment
 from orchestration.lib.crash import crash_point
 
 LAYERS = ("staging", "intermediate", "marts", "publication")
@@ -70,11 +69,11 @@ def dbt_reference_seeds(context: AssetExecutionContext, dbt: DbtCliResource, war
 
 def _build_years(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, partitions_def):
     export_dbt_environment(warehouse)
-    dbt_vars = dbt_vars_for(years_of(context.partition_key_range, partitions_def))
-    context.log.info(f"dbt build for {dbt_vars['year_from']} to {dbt_vars['year_to']}")
+    years = dbt_years_env(years_of(context.partition_key_range, partitions_def))
+    context.log.info(f"dbt build for {years['CSSD_YEAR_FROM']} to {years['CSSD_YEAR_TO']}")
     # dbt unit tests run in `make test` (tests/dbt); production runs build and run the data tests.
-    args = ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test"]
-    with warehouse.lock():
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    with warehouse.lock(), dbt_environment(years):
         invocation = dbt.cli(args, context=context)
         for event in invocation.stream():
             yield event

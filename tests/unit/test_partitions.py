@@ -1,13 +1,13 @@
 from dagster import PartitionKeyRange
 
-from orchestration.defs.partitions import cla_years, crcs_years, dbt_vars_for, years_of
+from orchestration.defs.partitions import cla_years, crcs_years, dbt_years_env, years_of
 from orchestration.lib.years import CollectionYear
 
 
-def test_partition_to_dbt_vars_is_the_year_range():
+def test_partition_to_dbt_years_is_the_year_range():
     years = [CollectionYear.parse(y) for y in ("2016-17", "2014-15", "2015-16")]
-    assert dbt_vars_for(years) == {"year_from": "2014-15", "year_to": "2016-17"}
-    assert dbt_vars_for([CollectionYear.parse("2019-20")]) == {"year_from": "2019-20", "year_to": "2019-20"}
+    assert dbt_years_env(years) == {"CSSD_YEAR_FROM": "2014-15", "CSSD_YEAR_TO": "2016-17"}
+    assert dbt_years_env([CollectionYear.parse("2019-20")]) == {"CSSD_YEAR_FROM": "2019-20", "CSSD_YEAR_TO": "2019-20"}
 
 
 def test_partitions_cover_each_census_series():
