@@ -52,3 +52,49 @@ def small_landing(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(FIXTURES / "cla_small", target)
     return target
+
+
+@pytest.fixture(scope="session")
+def seeded_warehouse(tmp_path_factory):
+    """``seed(data_dir)``: put a warehouse that already holds the reference seeds into a new data
+    folder, with the marker `cssd build` reads, so the build skips its `reference_build` run (a
+    Dagster run and a dbt invocation, about 9 s a build on 2 cores). The seeds are loaded once per test
+    session, by the same dbt command reference_build runs (seeds and their tests), under a lock that
+    the xdist workers share. The builds that test loading the seeds (tests/integration's shared
+    build, the demo, PostgreSQL) do not use it."""
+    import fcntl
+    import subprocess
+    import sys
+
+    from orchestration.cli import seeds_hash, warehouse_identity
+    from orchestration.paths import DBT_PROJECT_DIR
+    from orchestration.settings import load_settings
+
+    root = tmp_path_factory.getbasetemp().parent / "seeded-warehouse"
+    root.mkdir(exist_ok=True)
+    template = root / f"{seeds_hash()[:16]}.duckdb"
+    with (root / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not template.exists():
+            partial = root / "partial.duckdb"
+            partial.unlink(missing_ok=True)
+            dbt = Path(sys.executable).with_name("dbt")
+            env = {**os.environ, "CSSD_WAREHOUSE": str(partial), "CSSD_DBT_TARGET": "duckdb"}
+            args = ["build", "--indirect-selection", "cautious", "--select", "resource_type:seed"]
+            args += ["--target-path", str(root / "target"), "--project-dir", str(DBT_PROJECT_DIR)]
+            args += ["--profiles-dir", str(DBT_PROJECT_DIR)]
+            result = subprocess.run([str(dbt), *args], cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
+            assert result.returncode == 0, result.stdout[-3000:]
+            assert not partial.with_name(partial.name + ".wal").exists()
+            partial.rename(template)
+
+    def seed(data_dir: Path) -> None:
+        settings = load_settings({"CSSD_DATA_DIR": str(data_dir)})
+        assert not settings.warehouse.exists(), f"{settings.warehouse} exists: seed a new data folder only"
+        settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(template, settings.warehouse)
+        settings.dagster_home.mkdir(parents=True, exist_ok=True)
+        marker = settings.dagster_home / "reference_seeds.sha256"
+        marker.write_text(f"{seeds_hash()}:{warehouse_identity(settings)}")
+
+    return seed

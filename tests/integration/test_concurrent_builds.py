@@ -29,9 +29,10 @@ def _start(data: Path) -> subprocess.Popen:
     )
 
 
-def test_two_builds_at_once_both_succeed(tmp_path):
+def test_two_builds_at_once_both_succeed(tmp_path, seeded_warehouse):
     data = tmp_path / "data"
     shutil.copytree(FIXTURES / "cla_small", data)
+    seeded_warehouse(data)  # the Dagster storage is new: both processes create it at once
     first, second = _start(data), _start(data)
     results = [p.communicate(timeout=600) for p in (first, second)]
     for p, (out, err) in zip((first, second), results, strict=True):

@@ -14,8 +14,9 @@ BAD = "W06000022"
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory):
+def data(tmp_path_factory, seeded_warehouse):
     data = tmp_path_factory.mktemp("onebad") / "data"
+    seeded_warehouse(data)
     generate_cla(data / "landing", [YEAR], seed=3, scale=0.1)
     episodes = data / "landing" / "cla" / YEAR.label / BAD / "episodes.csv"
     lines = episodes.read_text(encoding="utf-8").splitlines(keepends=True)

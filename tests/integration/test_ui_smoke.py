@@ -69,9 +69,10 @@ class UI:
 
 
 @pytest.fixture(scope="module")
-def ui(tmp_path_factory):
+def ui(tmp_path_factory, seeded_warehouse):
     data = tmp_path_factory.mktemp("ui") / "data"
     shutil.copytree(FIXTURES / "cla_small", data)
+    seeded_warehouse(data)
     port = _free_port()
     env = {**os.environ, "CSSD_DATA_DIR": str(data), "DO_NOT_TRACK": "1"}
     env.pop("CSSD_WAREHOUSE", None)

@@ -112,10 +112,11 @@ class Lab:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory) -> Lab:
+def lab(tmp_path_factory, seeded_warehouse) -> Lab:
     lab = Lab()
     lab.data = tmp_path_factory.mktemp("crash") / "data"
     shutil.copytree(FIXTURES / "cla_small", lab.data)
+    seeded_warehouse(lab.data)
     result = build(lab.data, **OLD)
     assert result.returncode == 0, result.stderr[-4000:]
     lab.view = lab.data / "output" / YEAR

@@ -44,8 +44,9 @@ def stored_pids(state) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(tmp_path_factory, seeded_warehouse):
     data = tmp_path_factory.mktemp("rekey") / "data"
+    seeded_warehouse(data)
     gen = ["generate", "--census", "cla", "--years", YEAR, "--las", ",".join(LAS), "--scale", "0.1", "--seed", "4"]
     assert run_cssd(gen, data, **NO_KEY).returncode == 0
     result = run_cssd(["build", "--census", "cla", "--years", YEAR], data, CSSD_DEMO="1", **NO_KEY)

@@ -58,8 +58,9 @@ def landing_needles(landing) -> dict[str, set[str]]:
 
 
 @pytest.fixture(scope="module")
-def build(tmp_path_factory):
+def build(tmp_path_factory, seeded_warehouse):
     data = tmp_path_factory.mktemp("scan") / "data"
+    seeded_warehouse(data)
     generate_cla(data / "landing", YEARS, seed=21, scale=0.15, la_codes=LAS)
     generate_crcs(data / "landing", YEARS, seed=21, scale=0.15, las=LAS)
     target = DBT_PROJECT_DIR / "target"
