@@ -17,6 +17,13 @@ concurrency:
     max_concurrent_runs: 1
   pools:
     default_limit: 1
+# The queue is looked at every second, not every 5 s: a run launched from the UI, or queued behind
+# another, starts at once (a query on the run storage a second while the daemon runs).
+run_coordinator:
+  module: dagster._core.run_coordinator
+  class: QueuedRunCoordinator
+  config:
+    dequeue_interval_seconds: 1
 """
 
 

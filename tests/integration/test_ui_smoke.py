@@ -99,11 +99,13 @@ def ui(tmp_path_factory, seeded_warehouse):
         client.wait_up(proc)
         yield client, data
     finally:
+        # dagster dev takes ~15 s to stop gracefully; its data folder is thrown away: 5 s, then kill
         os.killpg(proc.pid, signal.SIGTERM)
         try:
-            proc.wait(timeout=30)
+            proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
 
 
 def _repository(client: UI) -> dict:

@@ -60,10 +60,11 @@ def _cells(data: Path) -> dict[str, dict[tuple[str, ...], tuple[str, str]]]:
     return out
 
 
-def test_cssd_build_on_postgres_publishes_what_duckdb_publishes(pg_server, pg_database, tmp_path):
+def test_cssd_build_on_postgres_publishes_what_duckdb_publishes(pg_server, pg_database, tmp_path, seeded_warehouse):
     on_pg, on_duckdb = tmp_path / "postgres", tmp_path / "duckdb"
     for data in (on_pg, on_duckdb):
         shutil.copytree(FIXTURES / "cla_small", data)
+    seeded_warehouse(on_duckdb)  # the reference; the PostgreSQL build loads its seeds itself
     production = {
         "CSSD_DBT_TARGET": "postgres",
         "CSSD_DAGSTER_STORAGE": "postgres",

@@ -25,7 +25,7 @@ def test_default_instance_is_unchanged_sqlite(tmp_path):
     settings = load_settings({"CSSD_DATA_DIR": str(tmp_path)})
     text = dagster_yaml(settings)
     assert "storage:" not in text and "postgres" not in text
-    assert "max_concurrent_runs: 1" in text
+    assert "max_concurrent_runs: 1" in text and "dequeue_interval_seconds: 1" in text
 
 
 def test_password_is_read_from_the_environment_not_written(tmp_path):

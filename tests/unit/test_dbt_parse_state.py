@@ -60,6 +60,3 @@ def test_a_new_range_of_years_does_not_parse_the_project_again(tmp_path):
     third = cssd_dbt(["parse"], tmp_path / "t3", warehouse)
     assert "Failed to load parsed file from disk" in third and PARTIAL not in third
     assert state.read_bytes() != b"not msgpack"
-    # --vars, as before, would have cost a full parse every time the years change
-    fourth = cssd_dbt(["parse", "--vars", '{"year_from": "2016-17"}'], tmp_path / "t4", warehouse)
-    assert FULL_PARSE in fourth
