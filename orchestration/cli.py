@@ -11,6 +11,7 @@ instance under <data>/dagster_home (so `make dev` shows the runs afterwards).
 """
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -202,9 +203,21 @@ def _run_plan(settings, plan, verbose: bool = False, rekey: bool = False, comman
     process = runner_tags()  # which process runs them: a run left by a killed process is found and failed
 
     def run(job_name: str, span: str, tags: dict[str, str]) -> bool:
-        result = defs.resolve_job_def(job_name).execute_in_process(
-            instance=instance, run_config=quiet, tags={"cssd/years": span, **process, **tags}, raise_on_error=False
-        )
+        job = defs.resolve_job_def(job_name)
+        run_tags = {"cssd/years": span, **process, **tags}
+        if verbose:
+            result = job.execute_in_process(instance=instance, run_config=quiet, tags=run_tags, raise_on_error=False)
+        else:
+            # dagster-dbt echoes every line of dbt's log to stdout (hundreds a build): kept for a failure
+            with _run_output_kept() as kept:
+                result = job.execute_in_process(
+                    instance=instance, run_config=quiet, tags=run_tags, raise_on_error=False
+                )
+            if not result.success:
+                tail = kept.getvalue().splitlines()[-40:]
+                if tail:
+                    print(f"{job_name}: the last lines of dbt's output (--verbose shows all of it):", file=sys.stderr)
+                    print("\n".join(tail), file=sys.stderr)
         failed_checks = [
             ev
             for ev in result.get_asset_check_evaluations()
@@ -390,6 +403,25 @@ def _rekey(args: argparse.Namespace) -> int:
     if code == 0:
         print(f"cssd rekey: every stored return is pseudonymised with the key of fingerprint {key_fingerprint(key)}")
     return code
+
+
+@contextlib.contextmanager
+def _run_output_kept():
+    """Keep what a run writes to stdout (dagster-dbt's echo of dbt's log) and the INFO lines of
+    Dagster's own loggers off the terminal; yields the kept output."""
+    import io
+
+    kept = io.StringIO()
+    noisy = [logging.getLogger(name) for name in ("dagster.builtin", "dagster_dbt", "great_expectations")]
+    levels = [logger.level for logger in noisy]
+    for logger in noisy:
+        logger.setLevel(logging.WARNING)
+    try:
+        with contextlib.redirect_stdout(kept):
+            yield kept
+    finally:
+        for logger, level in zip(noisy, levels, strict=True):
+            logger.setLevel(level)
 
 
 def seeds_hash() -> str:

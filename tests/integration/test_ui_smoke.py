@@ -77,15 +77,6 @@ def ui(tmp_path_factory, seeded_warehouse):
     env = {**os.environ, "CSSD_DATA_DIR": str(data), "DO_NOT_TRACK": "1"}
     env.pop("CSSD_WAREHOUSE", None)
     cssd = Path(sys.executable).with_name("cssd")
-    # the returns are in and the years built, as when a definition changes and history is backfilled
-    built = subprocess.run(
-        [str(cssd), "build", "--census", "cla", "--years", "2015-16:2016-17"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert built.returncode == 0, built.stderr[-3000:]
     proc = subprocess.Popen(
         [str(cssd), "dev", "--port", str(port)],
         cwd=REPO,
@@ -134,17 +125,10 @@ def test_every_asset_and_check_is_in_the_ui(ui):
     assert expected_checks <= checks_in_ui
 
 
-def test_one_partition_run_launches_and_succeeds(ui):
-    client, data = ui
+def _launch_run(client: UI, job: str, tags: dict[str, str]) -> str:
     params = {
-        "selector": {**_repository(client), "jobName": "cla_ingest"},
-        "executionMetadata": {
-            "tags": [
-                {"key": "dagster/partition", "value": "2016-17|W06000015"},
-                {"key": "dagster/partition/collection_year", "value": "2016-17"},
-                {"key": "dagster/partition/la", "value": "W06000015"},
-            ]
-        },
+        "selector": {**_repository(client), "jobName": job},
+        "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in tags.items()]},
     }
     launched = client.query(
         """mutation($p: ExecutionParams!) { launchRun(executionParams: $p) {
@@ -152,7 +136,17 @@ def test_one_partition_run_launches_and_succeeds(ui):
         {"p": params},
     )["launchRun"]
     assert launched["__typename"] == "LaunchRunSuccess", launched
-    assert client.wait_run(launched["run"]["runId"]) == "SUCCESS"
+    return launched["run"]["runId"]
+
+
+def test_one_partition_run_launches_and_succeeds(ui):
+    client, data = ui
+    tags = {
+        "dagster/partition": "2016-17|W06000015",
+        "dagster/partition/collection_year": "2016-17",
+        "dagster/partition/la": "W06000015",
+    }
+    assert client.wait_run(_launch_run(client, "cla_ingest", tags)) == "SUCCESS"
     assert (data / "output" / "2016-17" / "validation" / "cla" / "W06000015.html").exists()
 
 
@@ -187,12 +181,17 @@ def _succeeded(b: dict) -> list[dict]:
 
 
 def test_two_ui_backfills_of_the_same_range_queue_and_succeed(ui):
-    """As after a change of definition: the returns are in (the fixture built the years), and the
-    models of a range of years are backfilled from the UI; a second user launches the same backfill
-    at the same time."""
+    """As after a change of definition: the returns are in, and the models of a range of years are
+    backfilled from the UI; a second user launches the same backfill at the same time."""
+    from orchestration.defs.partitions import year_la_range
     from orchestration.defs.transform import dbt_cla_models
+    from orchestration.lib.years import CollectionYear
 
     client, data = ui
+    # the returns of the two years are in: one ingestion run over their year x LA range
+    first, last = year_la_range(CollectionYear.parse("2015-16"), CollectionYear.parse("2016-17"))
+    ingest = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
+    assert client.wait_run(_launch_run(client, "cla_ingest", ingest)) == "SUCCESS"
     spans = []
     years = {"start": "2015-16", "end": "2016-17"}
     models = [{"assetKey": {"path": k.path}, "partitions": {"range": years}} for k in dbt_cla_models.keys]

@@ -2,8 +2,9 @@
 crcs_known for CRCS1-CRCS8 and REC1) ingested into PostgreSQL and built with dbt's `postgres`
 target publish exactly what the DuckDB warehouse publishes — every pub_* table, every column,
 every cell, with the same Python type and the same text. The PostgreSQL build runs the data tests
-too (`dbt build`), and the dbt unit tests (once: they bring their own rows); tests/dbt checks the DuckDB answers by hand. The frames
-that the Great Expectations gates judge (orchestration/lib/gates.py) are the same on both too.
+too (`dbt build`), and the dbt unit tests (once: they bring their own rows); tests/dbt checks the
+DuckDB answers by hand. The frames that the Great Expectations gates judge
+(orchestration/lib/gates.py) are the same on both too.
 """
 
 import os
