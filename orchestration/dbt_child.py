@@ -4,14 +4,16 @@ dagster-dbt runs ``dbt build`` as a subprocess. If the process that started it d
 out-of-memory killer, a lost terminal), that dbt would carry on as an orphan: holding DuckDB's own
 lock on the warehouse file (so the next build fails to open it) and writing models on its own. This
 wrapper (``DbtCliResource(dbt_executable=…/cssd-dbt)``, orchestration/defs/resources.py) makes that
-impossible, then replaces itself with the real ``dbt`` (exec: same pid, nothing in between):
+impossible, then runs dbt's own command line in the same process (same pid, nothing in between;
+``dbt --version``, and an invocation with no warehouse to key its parse state on, exec the real
+``dbt`` instead):
 
 1. **Linux**: ``prctl(PR_SET_PDEATHSIG, SIGKILL)``: the kernel kills dbt the moment its parent dies;
    if the parent died before that was set, the wrapper exits without running dbt.
-2. **Everywhere**: dbt holds ``<warehouse>.dbt.lock`` for as long as it runs (the descriptor is
-   inherited through exec). A process that takes the warehouse lock waits for that lock too
-   (orchestration/lib/lock.py), so even where (1) is not available the next build waits for an
-   orphaned dbt to end instead of colliding with it.
+2. **Everywhere**: dbt holds ``<warehouse>.dbt.lock`` for as long as it runs (the process that
+   runs it holds the descriptor, inheritable through an exec). A process that takes the warehouse
+   lock waits for that lock too (orchestration/lib/lock.py), so even where (1) is not available the
+   next build waits for an orphaned dbt to end instead of colliding with it.
 
 tests/security/test_crash_safety.py kills a build while dbt runs and checks both.
 
@@ -21,7 +23,7 @@ target folder, so dbt's ``partial_parse.msgpack`` from the last one is lost, and
 is the project's, written by a parse for another warehouse (the profile is part of dbt's check). So
 the wrapper keeps the file per warehouse (next to a DuckDB warehouse; in the project's target
 folder for PostgreSQL), puts it into the invocation's target folder, runs dbt in this process (same
-pid, as before), and keeps the file dbt leaves. dbt checks the file itself (its version, the
+pid), and keeps the file dbt leaves. dbt checks the file itself (its version, the
 profile, the vars, every file's checksum) and parses in full if it does not match, so a stale or
 damaged copy costs time, never correctness.
 """
