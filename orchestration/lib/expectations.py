@@ -63,6 +63,11 @@ def _context():
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
+        # quiet: GX sets some of its loggers to INFO itself (a line about a temporary docs folder
+        # on every context); the suites' results are reported by the checks
+        for name, logger in list(logging.root.manager.loggerDict.items()):
+            if name.startswith("great_expectations") and isinstance(logger, logging.Logger):
+                logger.setLevel(logging.ERROR)
         logging.getLogger("great_expectations").setLevel(logging.ERROR)
         _CONTEXT = gx.get_context(mode="ephemeral")
         _CONTEXT.variables.progress_bars = ProgressBarsConfig(globally=False)
