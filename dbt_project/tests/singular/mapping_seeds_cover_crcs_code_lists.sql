@@ -1,4 +1,4 @@
-{{ config(tags=['crcs'], meta={'dagster': {'ref': {'name': 'dimension_keys'}}}) }}
+{{ config(meta={'dagster': {'ref': {'name': 'dimension_keys'}}}) }}
 -- Every code of a CRCS code list that a published table uses as a key is a key of its
 -- dimension in dimension_keys (so no child falls out of CRCS2, CRCS4, CRCS5 or CRCS8 and every
 -- published key has a lookup description).
