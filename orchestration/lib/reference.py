@@ -38,15 +38,3 @@ def populations() -> dict[tuple[str, int], int]:
 def published_headlines() -> tuple[dict[str, str], ...]:
     with (REFERENCE_SEEDS_DIR / "published_headlines.csv").open(encoding="utf-8", newline="") as f:
         return tuple(csv.DictReader(f))
-
-
-def latest_published(census: str, measure: str) -> dict[str, float]:
-    """Year -> the latest published figure: the `_revised` value where there is one."""
-    out: dict[str, float] = {}
-    for r in published_headlines():
-        if r["census"] == census and r["measure"] == measure:
-            out.setdefault(r["year"], float(r["value"]))
-    for r in published_headlines():
-        if r["census"] == census and r["measure"] == f"{measure}_revised":
-            out[r["year"]] = float(r["value"])
-    return out
