@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 import warnings
+from pathlib import Path
 
 from orchestration.lib.years import CollectionYear, YearError, parse_year_range
 
@@ -237,8 +238,7 @@ def _run_plan(settings, plan, verbose: bool = False, rekey: bool = False, comman
             print(f"{command}: {job_name} run {result.run_id} failed; see it in the Dagster UI", file=sys.stderr)
         return ok
 
-    marker = settings.dagster_home / "reference_seeds.sha256"
-    seeds_digest = f"{seeds_hash()}:{warehouse_identity(settings)}"
+    marker, seeds_digest = seed_marker(settings)
     if marker.exists() and marker.read_text() == seeds_digest and seeds_in_warehouse(settings):
         pass  # the seeds in the warehouse are these seeds: no need to load them again
     elif not run("reference_build", "reference", {}):
@@ -412,7 +412,7 @@ def _run_output_kept():
     import io
 
     kept = io.StringIO()
-    noisy = [logging.getLogger(name) for name in ("dagster.builtin", "dagster_dbt", "great_expectations")]
+    noisy = [logging.getLogger(name) for name in ("dagster.builtin", "dagster_dbt")]
     levels = [logger.level for logger in noisy]
     for logger in noisy:
         logger.setLevel(logging.WARNING)
@@ -436,6 +436,12 @@ def seeds_hash() -> str:
             h.update(f"{path.relative_to(SEEDS_DIR)}\n".encode())
             h.update(path.read_bytes())
     return h.hexdigest()
+
+
+def seed_marker(settings) -> "tuple[Path, str]":
+    """The file that records which seeds were loaded into which warehouse, and what it must hold for
+    `cssd build` to skip loading them again."""
+    return settings.dagster_home / "reference_seeds.sha256", f"{seeds_hash()}:{warehouse_identity(settings)}"
 
 
 def warehouse_identity(settings) -> str:
@@ -475,8 +481,6 @@ def seeds_in_warehouse(settings) -> bool:
 
 def _infer_return(path, census_arg, year_arg, la_arg):
     """Census, year and LA of a return from its path (…/<census>/<year>/<gss>/[submission.xlsx])."""
-    from pathlib import Path
-
     from orchestration.lib.years import CollectionYear
 
     folder = path.parent if path.is_file() else path
@@ -497,7 +501,6 @@ def _infer_return(path, census_arg, year_arg, la_arg):
 def _validate(args: argparse.Namespace) -> int:
     """Check one LA's return with no warehouse and no Dagster; exit 1 if any error-severity rule fails."""
     from collections import Counter
-    from pathlib import Path
 
     from orchestration.lib.ingest import validate_return
     from orchestration.lib.outputs.validation_report import report_rows, write_la_report

@@ -88,7 +88,7 @@ def seeded_warehouse(tmp_path_factory):
     import subprocess
     import sys
 
-    from orchestration.cli import seeds_hash, warehouse_identity
+    from orchestration.cli import seed_marker, seeds_hash
     from orchestration.paths import DBT_PROJECT_DIR
     from orchestration.settings import load_settings
 
@@ -116,7 +116,7 @@ def seeded_warehouse(tmp_path_factory):
         settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(template, settings.warehouse)
         settings.dagster_home.mkdir(parents=True, exist_ok=True)
-        marker = settings.dagster_home / "reference_seeds.sha256"
-        marker.write_text(f"{seeds_hash()}:{warehouse_identity(settings)}")
+        marker, text = seed_marker(settings)
+        marker.write_text(text)
 
     return seed
