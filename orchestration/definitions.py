@@ -5,7 +5,7 @@ from dagster import Definitions, in_process_executor
 from orchestration.defs.ingest import raw_cla, raw_crcs
 from orchestration.defs.jobs import cla_ingest, cla_transform, crcs_ingest, crcs_transform, reference_build, release
 from orchestration.defs.outputs import PUBLISHED_CLA, PUBLISHED_CRCS, release_files
-from orchestration.defs.quality import GE_CHECKS
+from orchestration.defs.quality import GE_CHECKS, QA_CHECKS
 from orchestration.defs.resources import build_resources
 from orchestration.defs.schedules import SCHEDULES, SENSORS, validation_sweep
 from orchestration.defs.sensors import cla_landing_sensor, crcs_landing_sensor
@@ -22,7 +22,7 @@ defs = Definitions(
         *PUBLISHED_CRCS,
         release_files,
     ],
-    asset_checks=GE_CHECKS,
+    asset_checks=[*GE_CHECKS, *QA_CHECKS],
     jobs=[cla_ingest, cla_transform, crcs_ingest, crcs_transform, release, reference_build, validation_sweep],
     schedules=SCHEDULES,
     sensors=[cla_landing_sensor, crcs_landing_sensor, *SENSORS],

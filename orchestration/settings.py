@@ -17,6 +17,8 @@ CSSD_INGEST_WORKERS processes that validate returns at once (default: the machin
                     build's own process). Used from 24 returns a run on
 CSSD_DUCKDB_MEMORY_LIMIT  memory DuckDB may use in a dbt build before it spills to disk (default 1GB;
                     read by dbt_project/profiles.yml)
+CSSD_QUALITY_THRESHOLDS  the QA thresholds file of the plausibility checks (default the repository's
+                    quality_thresholds.toml; docs/quality.md)
 CSSD_SCHEDULES      on: the schedules and the annual chain sensor start switched on (default off)
 
 Production on PostgreSQL (docs/deploy.md); unset, cssd runs on DuckDB + SQLite as before:
@@ -64,6 +66,7 @@ class Settings:
     postgres: "PostgresSettings | None" = None
     dagster_storage: str = "sqlite"  # or "postgres" (CSSD_DAGSTER_STORAGE)
     ingest_workers: int = 1
+    quality_thresholds: "Path | None" = None  # CSSD_QUALITY_THRESHOLDS; None: the repository's quality_thresholds.toml
 
     def is_provisional(self, year: CollectionYear) -> bool:
         final = self.final_through or self.latest_year.previous()
@@ -203,4 +206,7 @@ def load_settings(environ: "dict[str, str] | None" = None) -> Settings:
         pseudonym_key=key.encode("utf-8") if key else None,
         demo=is_on(env.get("CSSD_DEMO")),
         today=today,
+        quality_thresholds=Path(env["CSSD_QUALITY_THRESHOLDS"]).expanduser().resolve()
+        if env.get("CSSD_QUALITY_THRESHOLDS")
+        else None,
     )

@@ -1,8 +1,12 @@
-"""Great Expectations suites as blocking Dagster asset checks (staging, marts, publication).
+"""The checks of staging, marts and publication, of two kinds (docs/quality.md):
 
-Each check queries the warehouse (DuckDB or PostgreSQL: the SQL in orchestration/lib/gates.py runs
-on both), hands the frame to its suite under expectations/ and fails if any expectation fails, or
-if the suite loads empty.
+- ``ge_<suite>``: invariants, Great Expectations suites as *blocking* asset checks. Each queries the
+  warehouse (DuckDB or PostgreSQL: the SQL in orchestration/lib/gates.py runs on both), hands the
+  frame to its suite under expectations/ and fails if any expectation fails, or if the suite loads
+  empty. A failure is a bug or a damaged input: the run stops.
+- ``qa_<check>``: plausibility checks (orchestration/lib/findings.py, limits in
+  quality_thresholds.toml), *non-blocking* WARN asset checks. A figure outside its limits is a QA
+  finding: the check warns, with counts only in its metadata, and the build goes on.
 """
 
 from collections.abc import Callable
@@ -19,8 +23,10 @@ from dagster import (
 )
 
 from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.context import SETTINGS
 from orchestration.lib import gates
 from orchestration.lib.expectations import run_suite
+from orchestration.lib.findings import CHECKS, PlausibilityCheck, run_check
 from orchestration.lib.reference import area_order
 
 # a DuckDB connection or orchestration.lib.warehouse.PostgresConnection -> (frame, suite parameters)
@@ -49,18 +55,14 @@ def _crcs1(con):
     return gates.crcs1_gate_frame(con), {"area_codes": area_order()}
 
 
-def _crcs_year_on_year(con):
-    return gates.crcs_year_on_year_frame(con), {}
-
-
 def _rec1(con):
     return gates.rec1_gate_frame(con), {"area_codes": area_order()}
 
 
-def ge_check(suite: str, asset: str, build: FrameAndParams, description: str, blocking: bool = True):
-    """A blocking check fails the run (ERROR); a non-blocking one only warns (WARN)."""
+def ge_check(suite: str, asset: str, build: FrameAndParams, description: str):
+    """An invariant: a failure fails the run (ERROR)."""
 
-    @asset_check(asset=AssetKey(asset), name=f"ge_{suite}", blocking=blocking, description=description)
+    @asset_check(asset=AssetKey(asset), name=f"ge_{suite}", blocking=True, description=description)
     def _check(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> AssetCheckResult:
         con = warehouse.connect(read_only=True)
         try:
@@ -72,7 +74,7 @@ def ge_check(suite: str, asset: str, build: FrameAndParams, description: str, bl
             context.log.error(result.summary())
         return AssetCheckResult(
             passed=result.success,
-            severity=AssetCheckSeverity.ERROR if blocking else AssetCheckSeverity.WARN,
+            severity=AssetCheckSeverity.ERROR,
             metadata={
                 "suite": MetadataValue.text(f"expectations/{suite}.json"),
                 "rows_checked": MetadataValue.int(len(frame)),
@@ -90,8 +92,8 @@ GE_CHECKS = [
         "pub_cla1",
         "pub_cla1",
         _cla1,
-        "A row for every LA and Wales in every year, legal-status groups sum to the total, Wales total within "
-        "±20% of the previous year's.",
+        "A row for every LA and Wales in every year, once; legal-status groups sum to the total; no total "
+        "below 0.",
     ),
     ge_check(
         "stg_cla_codes",
@@ -103,42 +105,65 @@ GE_CHECKS = [
         "stg_cla_nulls",
         "stg_cla__episodes",
         _stg_nulls,
-        "Null rate of each CLA staging column by year is within what the spec allows (0 for required fields).",
+        "No required CLA staging column has a missing value in any year (validation refuses such a return).",
     ),
     ge_check(
         "fct_cla_flows",
         "fct_cla_looked_after_at_census",
         _flows,
-        "Flow identity by LA and for Wales: stock last year + starts − ceases = stock now, within 2.5% of the "
-        "stock for an LA and 0.5% for Wales (measured on the demo data: at most 1.26% and 0.10%).",
-    ),
-    ge_check(
-        "fct_cla_year_on_year",
-        "fct_cla_looked_after_at_census",
-        _flows,
-        "Each LA's and Wales's count looked after at 31 March is within 0.7–1.3 times last year's (warns).",
-        blocking=False,
+        "The flow frame: one row per year and area, the stock at 31 March present and not below 0, starts and "
+        "ceases not below 0 (how close the flows add up is the plausibility check qa_flow_identity).",
     ),
     ge_check(
         "pub_crcs1",
         "pub_crcs1",
         _crcs1,
-        "CRCS1: the statuses (looked after, on the register, neither) sum to the total, and each status's share "
-        "of the total is within its bounds for Wales and for each LA.",
-    ),
-    ge_check(
-        "fct_crcs_year_on_year",
-        "fct_crcs_children_at_census",
-        _crcs_year_on_year,
-        "Each LA's and Wales's count of children receiving care and support is within 0.7–1.3 times last year's "
-        "(warns).",
-        blocking=False,
+        "CRCS1: the statuses (looked after, on the register, neither) sum to the total, one row per year, area "
+        "and status, each share between 0 and 1 (how plausible each share is: qa_crcs_status_shares).",
     ),
     ge_check(
         "pub_rec1",
         "pub_rec1",
         _rec1,
-        "Reconciliation: looked-after children in CRCS and in CLA at 31 March differ by at most 15% of the CLA "
-        "count (at least 10 children) for an LA, 5% for Wales; the difference is CRCS minus CLA.",
+        "Reconciliation: the published difference is CRCS minus CLA, one row per year and area, areas only the "
+        "22 LAs and Wales (how large the difference may plausibly be: qa_rec1_difference).",
     ),
 ]
+
+
+def qa_check(check: PlausibilityCheck):
+    """A plausibility check: never blocks; a figure outside its limits is a finding and the check warns."""
+
+    @asset_check(asset=AssetKey(check.table), name=f"qa_{check.name}", blocking=False, description=check.description)
+    def _check(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> AssetCheckResult:
+        from orchestration.lib.thresholds import load_thresholds
+
+        limits = load_thresholds(SETTINGS.quality_thresholds)[check.name]
+        con = warehouse.connect(read_only=True)
+        try:
+            found, rows = run_check(con, check, limits)
+        finally:
+            con.close()
+        if len(found):
+            context.log.warning(
+                f"qa_{check.name}: {len(found)} QA finding(s) in {found['year'].nunique()} year(s); they are "
+                "listed in each year's release (qa/findings.csv) and wait for the statistician's sign-off"
+            )
+        # counts only: no figure of an area, nothing about a child
+        return AssetCheckResult(
+            passed=found.empty,
+            severity=AssetCheckSeverity.WARN,
+            metadata={
+                "kind": MetadataValue.text("plausibility (a finding never blocks)"),
+                "rows_checked": MetadataValue.int(rows),
+                "findings": MetadataValue.int(len(found)),
+                "areas_with_findings": MetadataValue.int(found["area_code"].nunique() if len(found) else 0),
+                "years_with_findings": MetadataValue.int(found["year"].nunique() if len(found) else 0),
+                "limits": MetadataValue.text(f"quality_thresholds.toml [{check.name}]"),
+            },
+        )
+
+    return _check
+
+
+QA_CHECKS = [qa_check(c) for c in CHECKS.values()]

@@ -1,4 +1,8 @@
-"""The frames that the Great Expectations suites judge, computed in SQL that both warehouses run.
+"""The frames that the checks judge, computed in SQL that both warehouses run.
+
+The Great Expectations suites (expectations/) judge the invariants of each frame (shape, keys, sums)
+and block; the plausibility checks of orchestration/lib/findings.py read the same frames against the
+limits in quality_thresholds.toml and write QA findings. No limit of a plausibility check is here.
 
 ``con`` is a DuckDB connection or the PostgreSQL wrapper of orchestration/lib/warehouse.py
 (``execute(sql, params)`` with ``?`` placeholders, then ``df()``). So the SQL here is what DuckDB
@@ -70,7 +74,9 @@ STAGING_CODED = {
     },
 }
 
-# Most missing values allowed per staging column and era (1 = anything; absent = required, 0).
+# Most missing values allowed per staging column and era (1 = anything; absent = required, 0): an
+# invariant, since validation refuses a return with a required field missing. How many missing values
+# of an optional field are plausible is a plausibility check (findings.py: placement_la_missing).
 NULL_CEILINGS = {
     ("stg_cla__children", "ethnicity", "SSDA903"): 1.0,  # optional before 2016-17
     ("stg_cla__children", "uasc", "SSDA903"): 1.0,  # not collected before 2016-17
@@ -78,7 +84,7 @@ NULL_CEILINGS = {
     ("stg_cla__episodes", "reason_episode_ceased", None): 1.0,
     ("stg_cla__episodes", "ceased_group", None): 1.0,
     ("stg_cla__episodes", "placement_la", "SSDA903"): 1.0,
-    ("stg_cla__episodes", "placement_la", None): 0.25,  # optional, but the tables of placement location need it
+    ("stg_cla__episodes", "placement_la", None): 1.0,  # optional; its share missing is checked in findings.py
     ("stg_cla__episodes", "transferred_from_la", None): 1.0,
 }
 NULL_CHECKED = {
@@ -151,11 +157,7 @@ def staging_null_frame(con, years: "list[str] | None" = None) -> pd.DataFrame:
 
 
 # Flow identity: stock at the end of last year + children who started - children who ceased = stock now.
-# Measured on the demo data (2003-04 to 2025-26, 22 LAs, seed 1): the largest LA gap was 1.26 % of its
-# stock (mean 0.08 %), the largest Wales gap 0.10 %. The gates allow 2.5 % for an LA and 0.5 % for Wales
-# (about twice what clean data shows); see docs/quality.md.
-FLOW_TOLERANCE_LA = 0.025
-FLOW_TOLERANCE_WALES = 0.005
+# Not exact by definition (docs/quality.md): its limits are a plausibility check (findings.py).
 
 
 def cla_flow_frame(con) -> pd.DataFrame:
@@ -187,15 +189,14 @@ def cla_flow_frame(con) -> pd.DataFrame:
             select year, '{WALES}' as area_code, sum(stock) as stock, sum(starts) as starts, sum(ceased) as ceased
             from per_la where year in (select year from complete_years) group by year
         ), areas as (
-            select year, area_code, stock, starts, ceased, {FLOW_TOLERANCE_LA} as tolerance from per_la
+            select year, area_code, stock, starts, ceased from per_la
             union all
-            select year, area_code, stock, starts, ceased, {FLOW_TOLERANCE_WALES} from wales
+            select year, area_code, stock, starts, ceased from wales
         ), with_prev as (
             select year, area_code,
                    cast(stock as {DOUBLE}) as stock,
                    cast(starts as {DOUBLE}) as starts,
                    cast(ceased as {DOUBLE}) as ceased,
-                   cast(tolerance as {DOUBLE}) as tolerance,
                    cast(lag(stock) over (partition by area_code order by year) as {DOUBLE}) as stock_previous,
                    lag(year) over (partition by area_code order by year) as year_previous
             from areas
@@ -203,7 +204,6 @@ def cla_flow_frame(con) -> pd.DataFrame:
         select year, area_code, stock, stock_previous, starts, ceased,
                stock_previous + starts - ceased - stock as flow_gap,
                abs(stock_previous + starts - ceased - stock) / greatest(stock, 1) as flow_gap_rate,
-               tolerance,
                stock / nullif(stock_previous, 0) as ratio_to_previous_year
         from with_prev
         -- only consecutive years: a gap in the series says nothing about flows
@@ -214,24 +214,13 @@ def cla_flow_frame(con) -> pd.DataFrame:
     )
 
 
-# CRCS status shares of the total children receiving care and support (CRCS1), per area. Published
-# Wales shares: 2011-12 looked after 28 %, on the register 11 %; 2020-21 42 %, 15 %, neither 43 %.
-# Wales must stay well inside those bounds; an LA may differ more (small numbers, local practice).
-CRCS_STATUS_SHARE_BOUNDS = {
-    # status: (Wales min, Wales max, LA min, LA max)
-    "looked_after": (0.20, 0.60, 0.05, 0.85),
-    "child_protection_register": (0.05, 0.30, 0.0, 0.50),
-    "neither": (0.25, 0.70, 0.05, 0.90),
-}
+CRCS_STATUSES = ("looked_after", "child_protection_register", "neither")
 
 
 def crcs1_gate_frame(con) -> pd.DataFrame:
-    """One row per year x area x status of pub_crcs1 (counts): the share of the total, its bounds,
-    the sum of the statuses, and the total's ratio to the area's previous-year total."""
-    bounds = " union all ".join(
-        f"select '{s}' as status, {wmin} as wales_min, {wmax} as wales_max, {lmin} as la_min, {lmax} as la_max"
-        for s, (wmin, wmax, lmin, lmax) in CRCS_STATUS_SHARE_BOUNDS.items()
-    )
+    """One row per year x area x status of pub_crcs1 (counts): the share of the total, the sum of
+    the statuses, and the total's ratio to the area's previous-year total."""
+    statuses = ", ".join(f"'{s}'" for s in CRCS_STATUSES)
     return _frame(
         con,
         f"""
@@ -250,36 +239,29 @@ def crcs1_gate_frame(con) -> pd.DataFrame:
                    lag(total) over (partition by area_code order by year) as total_previous,
                    lag(year) over (partition by area_code order by year) as year_previous
             from per_area
-        ), bounds as ({bounds})
+        )
         select c.year, c.area_code, c.status,
                c.n,
                a.total,
                a.sum_of_statuses,
                c.n / nullif(a.total, 0) as share,
-               cast(case when c.area_code = '{WALES}' then b.wales_min else b.la_min end as {DOUBLE}) as min_share,
-               cast(case when c.area_code = '{WALES}' then b.wales_max else b.la_max end as {DOUBLE}) as max_share,
                case when cast(substr(a.year, 1, 4) as integer) = cast(substr(a.year_previous, 1, 4) as integer) + 1
                     then a.total / nullif(a.total_previous, 0) end as ratio_to_previous_year
         from counts as c
         join with_prev as a on a.year = c.year and a.area_code = c.area_code
-        join bounds as b on b.status = c.status
-        where a.total is not null
+        where a.total is not null and c.status in ({statuses})
         order by c.year, c.area_code, c.status
         """,
     )
 
 
-# Reconciliation (REC1): looked-after children in CRCS against CLA1's total at 31 March. CRCS counts
-# only plans that started by 1 January, so it is a little lower than CLA; LAs also differ by a few
-# children on purpose or by error. The gate blocks when the difference is more than 15 % of the CLA
-# count (at least 10 children) for an LA, or 5 % for Wales: then one of the two returns is wrong.
-REC_TOLERANCE_LA = 0.15
-REC_MIN_CHILDREN_LA = 10
-REC_TOLERANCE_WALES = 0.05
+# Reconciliation (REC1): looked-after children in CRCS against CLA1's total at 31 March. They differ by
+# definition (the CRCS 1 January rule) and by the LAs' recording: how far is a plausibility check
+# (findings.py: rec1_difference). The suite checks that the published difference is CRCS minus CLA.
 
 
 def rec1_gate_frame(con) -> pd.DataFrame:
-    """One row per year x area of pub_rec1 with both counts: the absolute difference and its limit."""
+    """One row per year x area of pub_rec1 with both counts and the absolute difference."""
     return _frame(
         con,
         f"""
@@ -293,9 +275,6 @@ def rec1_gate_frame(con) -> pd.DataFrame:
         )
         select year, area_code, crcs_count, cla_count, difference,
                abs(difference) as abs_difference,
-               cast(case when area_code = '{WALES}' then {REC_TOLERANCE_WALES} * cla_count
-                         else greatest({REC_MIN_CHILDREN_LA}, {REC_TOLERANCE_LA} * cla_count) end as {DOUBLE})
-                   as allowed_difference,
                crcs_count - cla_count as recomputed_difference
         from r
         where crcs_count is not null and cla_count is not null
@@ -331,5 +310,22 @@ def crcs_year_on_year_frame(con) -> pd.DataFrame:
                     then n / nullif(n_previous, 0) end as ratio_to_previous_year
         from with_prev
         order by year, area_code
+        """,
+    )
+
+
+def placement_la_missing_frame(con) -> pd.DataFrame:
+    """One row per year x LA of the CLA staging episodes with a placement LA to record (eras after
+    SSDA903, which did not collect it): episodes, episodes with none, and the share missing."""
+    return _frame(
+        con,
+        f"""
+        select year, la_code as area_code, cast(count(*) as {DOUBLE}) as episodes,
+               cast(sum(case when placement_la is null then 1 else 0 end) as {DOUBLE}) as missing,
+               avg(case when placement_la is null then 1.0 else 0.0 end) as missing_share
+        from staging.stg_cla__episodes
+        where era <> 'SSDA903'
+        group by year, la_code
+        order by year, la_code
         """,
     )
