@@ -146,10 +146,40 @@ def _build(args: argparse.Namespace) -> int:
             )
             return 2
         plan.append((census, years))
+    from orchestration.lib.thresholds import ThresholdsError, load_thresholds
+
+    try:  # a bad thresholds file stops the build before anything is read or stored
+        load_thresholds(settings.quality_thresholds)
+    except ThresholdsError as exc:
+        print(f"cssd build: {exc}", file=sys.stderr)
+        return 2
     # `cssd demo` rebuilds every return it has just generated: as a re-key, so that a data folder left by an
     # older demo (pseudonyms made before cssd recorded the key) is brought up to date rather than refused.
     rekey = getattr(args, "demo", False)
-    return _run_plan(settings, plan, verbose=args.verbose, rekey=rekey, command="cssd demo" if rekey else "")
+    code = _run_plan(settings, plan, verbose=args.verbose, rekey=rekey, command="cssd demo" if rekey else "")
+    _qa_summary(settings, plan)
+    return code
+
+
+def _qa_summary(settings, plan) -> None:
+    """The QA findings and sign-off state of the years built (orchestration/lib/signoff.py)."""
+    from orchestration.lib.signoff import build_summary
+
+    years = sorted({y.label for _, years in plan for y in years})
+    for line in build_summary(settings.output_dir, years):
+        print(line, flush=True)
+
+
+def _signoff(args: argparse.Namespace) -> int:
+    """Sign a year's release off (orchestration/lib/signoff.py does the work)."""
+    from orchestration.defs.resources import build_resources
+    from orchestration.lib.signoff import command
+    from orchestration.settings import load_settings
+
+    settings = load_settings()
+    return command(
+        settings, args, lambda: build_resources()["warehouse"].connect(read_only=True), sys.stdout, sys.stderr
+    )
 
 
 def _landing_warnings(settings, plan) -> None:
@@ -707,6 +737,20 @@ def main(argv: "list[str] | None" = None) -> int:
     demo = sub.add_parser("demo", help="make demo: generate, build both censuses, then faulty resubmissions")
     demo.add_argument("--seed", type=int, default=1)
     demo.set_defaults(func=_demo)
+
+    sign = sub.add_parser("signoff", help="sign a year's release off, accepting each QA finding with a reason")
+    sign.add_argument("year", help="the collection year, e.g. 2024-25")
+    sign.add_argument("--by", help="the statistician signing off")
+    sign.add_argument("--note", help="a note kept with the sign-off")
+    sign.add_argument(
+        "--accept",
+        action="append",
+        metavar='CHECK:AREA="reason"',
+        help="accept every finding of CHECK in AREA (GSS code) with a reason; once per open finding",
+    )
+    sign.add_argument("--accept-file", help="a CSV file (check,area_code,reason) of accepted findings")
+    sign.add_argument("--status", action="store_true", help="only say whether the year is signed off, or stale")
+    sign.set_defaults(func=_signoff)
 
     dev = sub.add_parser("dev", help="run the Dagster UI (dagster dev)")
     dev.add_argument("--host", default="127.0.0.1")

@@ -6,8 +6,10 @@ output/.staging/<year>/. Its blocking checks: the disclosure audit (linear progr
 suppressed cell can be recovered), the publication suite (Great Expectations) and the file read back.
 
 ``release_files`` makes a year's release of its staged tables: StatsWales lookups, the ODS and XLSX
-workbooks, release.html, revisions.csv and manifest.json (+ run_record.json), written into a new
-release folder and swapped in whole as output/<year>/ (orchestration/lib/outputs/release_store.py).
+workbooks, release.html, revisions.csv, qa/findings.csv and .html (the QA findings of the plausibility checks),
+manifest.json (+ run_record.json) and output_checking.csv, written into a new release folder and
+swapped in whole as output/<year>/ (orchestration/lib/outputs/release_store.py). A release waits for
+a statistician's sign-off (cssd signoff; orchestration/lib/signoff.py): the annual build stops there.
 """
 
 from dagster import (
@@ -195,9 +197,12 @@ PUBLISHED_CRCS = PUBLISHED["crcs"]
     "both censuses (CRCS from 2009-10); written into a new folder and swapped in whole as <data>/output/<year>/.",
 )
 def release_files(context: AssetExecutionContext, warehouse: WarehouseResource):
+    from orchestration.lib.findings import compute_findings
     from orchestration.lib.release_files import write_release
+    from orchestration.lib.thresholds import load_thresholds
 
     years = years_of(context.partition_key_range, cla_years)
+    thresholds = load_thresholds(SETTINGS.quality_thresholds)
     con = warehouse.connect(read_only=True)
     try:
         ingested = con.execute(
@@ -205,16 +210,35 @@ def release_files(context: AssetExecutionContext, warehouse: WarehouseResource):
             "where year in (select unnest(?))",
             [[y.label for y in years]],
         ).df()
+        findings = compute_findings(con, thresholds, [y.label for y in years])
     finally:
         con.close()
     problems: list[str] = []
+    signoff_states: dict[str, int] = {}
     in_run = tuple(y.label for y in years)
     for year in years:
         landing = ingested[ingested["year"] == year.label].to_dict("records")
-        _, year_problems = write_release(SETTINGS, year, landing, run_id=context.run_id, years_in_run=in_run)
+        found = findings[findings["year"] == year.label]
+        manifest, year_problems = write_release(
+            SETTINGS, year, landing, run_id=context.run_id, years_in_run=in_run, findings=found
+        )
         problems += [f"{year.label}: {p}" for p in year_problems]
+        state = manifest.get("signoff", {}).get("status", "not signed off")
+        signoff_states[state] = signoff_states.get(state, 0) + 1
+        if state != "signed off" and not year_problems:
+            # the annual build stops here: a statistician reads the findings and signs the year off
+            context.log.info(
+                f"{year.label}: released, awaiting sign-off ({len(found)} QA finding(s); sign-off {state}): "
+                f"cssd signoff {year.label} --by NAME --note TEXT"
+            )
     return MaterializeResult(
-        metadata={"years": MetadataValue.int(len(years)), "policy": MetadataValue.text(SETTINGS.disclosure_policy)},
+        metadata={
+            "years": MetadataValue.int(len(years)),
+            "policy": MetadataValue.text(SETTINGS.disclosure_policy),
+            "qa_findings": MetadataValue.int(len(findings)),
+            "awaiting_signoff": MetadataValue.int(sum(n for k, n in signoff_states.items() if k != "signed off")),
+            "signed_off": MetadataValue.int(signoff_states.get("signed off", 0)),
+        },
         check_results=[
             AssetCheckResult(
                 check_name="release_reads_back",

@@ -22,8 +22,8 @@ from dagster import (
     asset_check,
 )
 
-from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.context import SETTINGS
+from orchestration.defs.resources import WarehouseResource
 from orchestration.lib import gates
 from orchestration.lib.expectations import run_suite
 from orchestration.lib.findings import CHECKS, PlausibilityCheck, run_check
@@ -92,8 +92,7 @@ GE_CHECKS = [
         "pub_cla1",
         "pub_cla1",
         _cla1,
-        "A row for every LA and Wales in every year, once; legal-status groups sum to the total; no total "
-        "below 0.",
+        "A row for every LA and Wales in every year, once; legal-status groups sum to the total; no total below 0.",
     ),
     ge_check(
         "stg_cla_codes",

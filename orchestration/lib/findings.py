@@ -36,6 +36,7 @@ class PlausibilityCheck:
     frame: Callable  # con -> frame (orchestration/lib/gates.py)
     judge: Callable  # (frame, limits) -> findings (COLUMNS without meaning)
     description: str
+    outputs: tuple[str, ...] = ()  # the published tables its findings bear on (output_checking.csv)
 
 
 def _pct(share: float) -> str:
@@ -117,9 +118,9 @@ def judge_crcs_status_shares(frame: pd.DataFrame, t: dict) -> pd.DataFrame:
     f["lo"] = [t[f"{s}_{w}_min"] for s, w in zip(f["status"], where, strict=True)]
     f["hi"] = [t[f"{s}_{w}_max"] for s, w in zip(f["status"], where, strict=True)]
     f = f[(f["share"] < f["lo"]) | (f["share"] > f["hi"])]
-    return _out(f, "crcs_status_shares", "pub_crcs1", [f"share_{s}" for s in f["status"]],
-                [f"{s:.3f} ({n:.0f} of {total:.0f})" for s, n, total in zip(f["share"], f["n"], f["total"], strict=True)],
-                [f"{lo:g} to {hi:g}" for lo, hi in zip(f["lo"], f["hi"], strict=True)])  # fmt: skip
+    observed = [f"{s:.3f} ({n:.0f} of {t:.0f})" for s, n, t in zip(f["share"], f["n"], f["total"], strict=True)]
+    limit = [f"{lo:g} to {hi:g}" for lo, hi in zip(f["lo"], f["hi"], strict=True)]
+    return _out(f, "crcs_status_shares", "pub_crcs1", [f"share_{s}" for s in f["status"]], observed, limit)
 
 
 def judge_rec1_difference(frame: pd.DataFrame, t: dict) -> pd.DataFrame:
@@ -159,6 +160,7 @@ CHECKS: dict[str, PlausibilityCheck] = {
             judge_flow_identity,
             "Flow identity by LA and for Wales: looked after last year + started - ceased is close to looked "
             "after now (limits: quality_thresholds.toml [flow_identity]).",
+            ("cla1", "cla4", "cla5"),
         ),
         PlausibilityCheck(
             "cla_year_on_year",
@@ -168,6 +170,7 @@ CHECKS: dict[str, PlausibilityCheck] = {
             judge_cla_year_on_year,
             "Children looked after at 31 March, each LA and Wales, against last year's "
             "(limits: quality_thresholds.toml [cla_year_on_year]).",
+            ("cla1",),
         ),
         PlausibilityCheck(
             "crcs_year_on_year",
@@ -177,6 +180,7 @@ CHECKS: dict[str, PlausibilityCheck] = {
             judge_crcs_year_on_year,
             "Children receiving care and support at 31 March, each LA and Wales, against last year's "
             "(limits: quality_thresholds.toml [crcs_year_on_year]).",
+            ("crcs1",),
         ),
         PlausibilityCheck(
             "crcs_status_shares",
@@ -186,6 +190,7 @@ CHECKS: dict[str, PlausibilityCheck] = {
             judge_crcs_status_shares,
             "CRCS1: each status's share (looked after, on the register, neither) of the total, each LA and Wales "
             "(limits: quality_thresholds.toml [crcs_status_shares]).",
+            ("crcs1",),
         ),
         PlausibilityCheck(
             "rec1_difference",
@@ -195,6 +200,7 @@ CHECKS: dict[str, PlausibilityCheck] = {
             judge_rec1_difference,
             "REC1: looked-after children in CRCS against CLA1's total, each LA and Wales "
             "(limits: quality_thresholds.toml [rec1_difference]).",
+            ("rec1",),
         ),
         PlausibilityCheck(
             "placement_la_missing",
@@ -204,6 +210,7 @@ CHECKS: dict[str, PlausibilityCheck] = {
             judge_placement_la_missing,
             "Share of each LA's episodes in a year with no placement LA "
             "(limit: quality_thresholds.toml [placement_la_missing]).",
+            (),  # no table of the release uses the placement LA
         ),
     )
 }
@@ -286,7 +293,7 @@ def findings_html(findings: pd.DataFrame, year: str, area_names: "dict[str, str]
                 for v in (r["check"], r["table"], r["year"], area, r["measure"], r["observed"], r["threshold"])
             )
             + f"<td>{e(text('qa.' + r['check'] + '.meaning', 'en'))}"
-            + f"<br><span lang=\"cy\">{e(text('qa.' + r['check'] + '.meaning', 'cy'))}</span></td></tr>"
+            + f'<br><span lang="cy">{e(text("qa." + r["check"] + ".meaning", "cy"))}</span></td></tr>'
         )
     table = (
         "<table><thead><tr>"

@@ -208,7 +208,7 @@ def tool_versions() -> dict[str, str]:
     return out
 
 
-MANIFEST_EXCLUDED = ("manifest.json", "run_record.json")
+MANIFEST_EXCLUDED = ("manifest.json", "run_record.json", "output_checking.csv")  # written after the manifest
 # validation/ links to the live validation reports, rewritten by every ingestion: not part of a release.
 LIVE_FOLDERS = ("validation",)
 

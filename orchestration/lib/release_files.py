@@ -4,11 +4,12 @@ at once (orchestration/lib/outputs/release_store.py)."""
 
 import csv
 import io
+import json
 from pathlib import Path
 
 import pandas as pd
 
-from orchestration.lib import release
+from orchestration.lib import release, signoff
 from orchestration.lib.outputs.atomic import write_bytes_atomic
 
 RELEASE_NAME = "cssd-release-{year}"
@@ -41,12 +42,21 @@ def release_notes(settings, year):
 
 
 def write_release(
-    settings, year, landing_files: list[dict], run_id: str = "", years_in_run: "tuple[str, ...]" = ()
+    settings,
+    year,
+    landing_files: list[dict],
+    run_id: str = "",
+    years_in_run: "tuple[str, ...]" = (),
+    findings: "pd.DataFrame | None" = None,
 ) -> tuple[dict, list[str]]:
     """Write the year's release from its staged tables and swap it in whole; return the manifest and
     what is wrong (empty = fine). A release that does not read back is not swapped in: the previous
-    one stays, and the new one is kept as ``.releases/<year>/<NNNN>.failed`` (release_store.py)."""
-    import json
+    one stays, and the new one is kept as ``.releases/<year>/<NNNN>.failed`` (release_store.py).
+
+    ``findings``: the year's QA findings (orchestration/lib/findings.py), written to qa/ and the
+    manifest; None = none found. The sign-off record of the year, if any, goes in as signoff.json,
+    and its state (signed off, stale, not signed off) into release.html, the workbooks, the manifest
+    and output_checking.csv (orchestration/lib/signoff.py)."""
     import time
     from datetime import UTC, datetime
 
@@ -93,6 +103,8 @@ def write_release(
                     write_bytes_atomic(out / name / path.name, path.read_bytes())
         write_lookups(out / "statswales" / "lookups")
         write_bytes_atomic(out / "revisions.csv", merged_revisions(out))
+        findings, record, state = _write_qa(settings, year.label, out, findings, landing_files)
+        notes = signoff_notes(notes, state)
         name = RELEASE_NAME.format(year=year.label)
         ods, xlsx = write_workbooks(out, name, year.label, tables, notes)
         crash_point("outputs", f"(release {out.name} of {year.label} half written)")
@@ -108,24 +120,63 @@ def write_release(
             settings.is_provisional(year),
             {"release_reads_back": {"passed": not problems, "problems": problems}},
         )
+        manifest["qa_findings"] = {
+            "count": len(findings),
+            "by_check": {str(k): int(v) for k, v in findings.groupby("check").size().items()} if len(findings) else {},
+            "findings": findings.to_dict("records"),
+        }
+        manifest["signoff"] = state.as_dict()
         write_bytes_atomic(out / "manifest.json", release.manifest_bytes(manifest))
+        write_bytes_atomic(
+            out / signoff.CHECKING_FILE, signoff.checking_csv(manifest, findings, state, _check_tables())
+        )
         for entry in manifest["outputs"]:
             if release.sha256_file(out / entry["path"]) != entry["sha256"]:
                 problems.append(f"{entry['path']}: hash differs from the manifest")
-        record = {
+        run = {
             "year": year.label,
             "run_id": run_id,
             "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "seconds": round(time.monotonic() - started, 2),
             "outputs": len(manifest["outputs"]),
         }
-        write_bytes_atomic(out / "run_record.json", (json.dumps(record, indent=1) + "\n").encode())
+        write_bytes_atomic(out / "run_record.json", (json.dumps(run, indent=1) + "\n").encode())
         if problems:
             failed = abandon_release(out)
             problems.append(f"not released: the previous release stays in place; this one is kept in {failed}")
         else:
             commit_release(output_dir, year.label, out)
     return manifest, problems
+
+
+def _check_tables() -> dict[str, tuple[str, ...]]:
+    from orchestration.lib.findings import CHECKS
+
+    return {name: c.outputs for name, c in CHECKS.items()}
+
+
+def _write_qa(settings, year: str, out: Path, findings: "pd.DataFrame | None", landing_files: list[dict]):
+    """qa/findings.csv and .html, and signoff.json (the year's record, if any), into the release
+    being written; returns the findings, the record and the sign-off state."""
+    from orchestration.lib import findings as qa
+    from orchestration.lib.reference import la_names
+
+    found = qa.with_meaning(findings) if findings is not None and len(findings) else pd.DataFrame(columns=qa.COLUMNS)
+    write_bytes_atomic(out / signoff.FINDINGS_CSV, qa.findings_csv(found))
+    write_bytes_atomic(out / signoff.FINDINGS_HTML, qa.findings_html(found, year, la_names()))
+    record, state = signoff.release_state(settings.output_dir, year, out, found, landing_files)
+    if record is not None:
+        data = json.dumps(record, indent=1, sort_keys=True) + "\n"
+        write_bytes_atomic(out / signoff.SIGNOFF_FILE, data.encode("utf-8"))
+    return found, record, state
+
+
+def signoff_notes(notes, state):
+    """The release notes with the sign-off line (release.html, workbook cover) in ``extra``."""
+    from dataclasses import replace
+
+    return replace(notes, extra={**notes.extra, "signoff": {"en": state.line("en"), "cy": state.line("cy"),
+                                                             "status": state.status}})  # fmt: skip
 
 
 def check_release_files(ods: Path, xlsx: Path, html: Path, tables: dict[str, pd.DataFrame]) -> list[str]:

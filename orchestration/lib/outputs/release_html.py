@@ -22,6 +22,7 @@ import pandas as pd
 
 from orchestration.lib.outputs.atomic import write_bytes_atomic
 from orchestration.lib.outputs.lookups import NOTE_CODES
+from orchestration.lib.outputs.signoff_line import signoff_html
 from orchestration.lib.outputs.workbook import (
     CODE_RE,
     COUNT_MEASURES,
@@ -402,6 +403,7 @@ def render_release_html(
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
         f'<header><h1>{_e(title)}</h1><p class="status">{_e(rn.status_text())}</p>',
+        signoff_html(rn),  # orchestration/lib/outputs/signoff_line.py
         f"<p>{_e(rn.published)}</p>" if rn.published else "",
         "</header><main>",
         '<h2 id="headlines">Headline figures</h2>',

@@ -45,6 +45,7 @@ import pandas as pd
 
 from orchestration.lib.outputs.atomic import neutralise, write_bytes_atomic
 from orchestration.lib.outputs.lookups import DIMENSION_LABELS, MEASURE_LABELS, NOTE_CODES, key_label
+from orchestration.lib.outputs.signoff_line import signoff_cover_texts
 from orchestration.lib.publication import TABLES, PublishedTable
 from orchestration.lib.reference import la_names
 
@@ -382,6 +383,7 @@ def _cover(notes: ReleaseNotes, year: str, grids: list[Grid]) -> Sheet:
         ],
         [_t("Status", "heading")],
         [_t(notes.status_text())],
+        *[[_t(t, style)] for t, style in zip(signoff_cover_texts(notes), ("heading", "text"), strict=True)],
         [_t("Disclosure control", "heading")],
         [_t(notes.disclosure)],
         [_t("Note codes", "heading")],
