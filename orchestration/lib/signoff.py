@@ -96,11 +96,17 @@ def evaluate(
     reasons = []
     if _landing_key(landing_files) != record.get("landing_files", []):
         reasons.append("new_data")
-    if outputs != record.get("outputs", {}):
+    signed = record.get("outputs", {})
+
+    def split(hashes: dict[str, str], qa: bool) -> dict[str, str]:
+        return {p: h for p, h in hashes.items() if p.startswith("qa/") is qa}
+
+    if split(outputs, False) != split(signed, False):
         reasons.append("outputs_changed")
     accepted = {finding_key(a["check"], a["area_code"]) for a in record.get("accepted", [])}
     open_keys = {finding_key(c, a) for c, a in zip(findings["check"], findings["area_code"], strict=True)}
-    if open_keys - accepted:
+    # a finding not accepted, or the findings' own figures changed since they were accepted
+    if open_keys - accepted or split(outputs, True) != split(signed, True):
         reasons.append("new_findings")
     on = str(record.get("signed_at", ""))[:10]
     return State(STALE if reasons else SIGNED, str(record.get("signed_by", "")), on, tuple(reasons))

@@ -1,6 +1,8 @@
-"""The CRCS Great Expectations gates, through their SQL (orchestration/lib/gates.py) on a small
-publication schema in DuckDB: good tables pass; wrong status shares, statuses that do not sum to the
-total, a reconciliation beyond its threshold and a wrong difference each fail."""
+"""The CRCS checks, through their SQL (orchestration/lib/gates.py) on a small publication schema in
+DuckDB. Invariants (Great Expectations, blocking): good tables pass; statuses that do not sum to the
+total and a wrong difference fail. Plausibility (orchestration/lib/findings.py, never blocking): a
+status share out of its range, a year-on-year jump and a reconciliation beyond its limit are
+findings, and the suites still pass."""
 
 import duckdb
 import pandas as pd
@@ -8,6 +10,8 @@ import pytest
 
 from orchestration.lib import gates
 from orchestration.lib.expectations import run_suite
+from orchestration.lib.findings import CHECKS, run_check
+from orchestration.lib.thresholds import load_thresholds
 from orchestration.lib.reference import WALES, area_order
 
 LAS = [a for a in area_order() if a != WALES]
@@ -68,22 +72,34 @@ def _rec1_result(con):
     return run_suite("pub_rec1", gates.rec1_gate_frame(con), {"area_codes": area_order()})
 
 
+LIMITS = load_thresholds()
+
+
+def _findings(con, check):
+    found, _ = run_check(con, CHECKS[check], LIMITS[check])
+    return found
+
+
 def test_good_crcs1_and_rec1_pass():
     con = _con(_crcs1_rows("2019-20", {}) + _crcs1_rows("2020-21", {}), _rec1_rows("2020-21"))
     frame = gates.crcs1_gate_frame(con)
     assert len(frame) == 2 * 23 * 3  # year x area x the three statuses; unborn and total are not rows
     assert _crcs1_result(con).success
     assert _rec1_result(con).success
-    yoy = frame[frame.status == "looked_after"]
-    assert run_suite("fct_crcs_year_on_year", yoy, {}).success
+    assert _findings(con, "crcs_status_shares").empty and _findings(con, "rec1_difference").empty
 
 
-def test_status_share_out_of_bounds_fails():
-    # One LA with almost everyone looked after: share 0.95 > 0.85
+def test_status_share_out_of_range_is_a_finding_not_a_failure():
+    # One LA with almost everyone looked after: share 0.95 > 0.85 (quality_thresholds.toml)
     con = _con(_crcs1_rows("2020-21", {"W06000015": (95, 2, 3)}), _rec1_rows("2020-21"))
-    result = _crcs1_result(con)
-    assert not result.success
-    assert {f["type"] for f in result.failed} == {"expect_column_pair_values_a_to_be_greater_than_b"}
+    assert _crcs1_result(con).success
+    found = _findings(con, "crcs_status_shares")
+    # looked after 0.95 > 0.85 and neither 0.03 < 0.05; on the register 0.02 is within 0 to 0.50
+    assert set(zip(found["area_code"], found["measure"], strict=True)) == {
+        ("W06000015", "share_looked_after"),
+        ("W06000015", "share_neither"),
+    }
+    assert found.loc[found["measure"] == "share_looked_after", "threshold"].tolist() == ["0.05 to 0.85"]
 
 
 def test_statuses_not_summing_to_total_fails():
@@ -93,27 +109,21 @@ def test_statuses_not_summing_to_total_fails():
     assert "expect_column_pair_values_to_be_equal" in {f["type"] for f in result.failed}
 
 
-def test_year_on_year_jump_warns():
-    con = _con(_crcs1_rows("2019-20", {}) + _crcs1_rows("2020-21", {"W06000015": (80, 30, 90)}), _rec1_rows("2020-21"))
-    frame = gates.crcs1_gate_frame(con)
-    result = run_suite("fct_crcs_year_on_year", frame[frame.status == "looked_after"], {})
-    assert not result.success
-
-
 @pytest.mark.parametrize(
-    "crcs_la, cla_la, one_la, passes",
+    "crcs_la, cla_la, one_la, areas",
     [
-        (40, 42, False, True),  # every LA 2 children below (5 %), Wales 5 %: at the limits
-        (40, 43, False, False),  # every LA 3 below: LA within 15 %, Wales 7 % beyond 5 %
-        (40, 50, True, True),  # one LA 10 children below: the LA floor of 10; Wales 1 %
-        (40, 51, True, False),  # one LA 11 of 51 = 22 % > 15 % (and > 10 children)
-        (100, 117, True, True),  # one LA 17 of 117 = 14.5 %: within 15 %
-        (100, 118, True, False),  # 18 of 118 = 15.3 %
+        (40, 42, False, set()),  # every LA 2 children below (5 %), Wales 5 %: at the limits
+        (40, 43, False, {WALES}),  # every LA 3 below: LA within the floor, Wales 7 % beyond 5 %
+        (40, 55, True, set()),  # one LA 15 children below: the LA floor of 15; Wales under 2 %
+        (40, 56, True, {"W06000015"}),  # one LA 16 of 56 = 29 % > 20 % (and > 15 children)
+        (100, 125, True, set()),  # one LA 25 of 125 = 20 %: within 20 %
+        (100, 126, True, {"W06000015"}),  # 26 of 126 = 20.6 %
     ],
 )
-def test_reconciliation_threshold(crcs_la, cla_la, one_la, passes):
+def test_reconciliation_limit_makes_findings_and_never_fails_the_suite(crcs_la, cla_la, one_la, areas):
     con = _con(_crcs1_rows("2020-21", {}), _rec1_rows("2020-21", crcs_la, cla_la, one_la=one_la))
-    assert _rec1_result(con).success is passes
+    assert _rec1_result(con).success
+    assert set(_findings(con, "rec1_difference")["area_code"]) == areas
 
 
 def test_reconciliation_wrong_difference_fails():

@@ -51,8 +51,11 @@ def test_cla1_suite_passes_good_and_fails_bad_marts():
     groups_off = _frame(sum_2020=6990.0)
     result = run_suite("pub_cla1", groups_off, _params(groups_off))
     assert not result.success and [f["type"] for f in result.failed] == ["expect_column_pair_values_to_be_equal"]
+    # a jump in the Wales total is not an invariant: it is the plausibility check cla_year_on_year
     jump = _frame(total_2020=9000.0, sum_2020=9000.0)
-    result = run_suite("pub_cla1", jump, _params(jump))
+    assert run_suite("pub_cla1", jump, _params(jump)).success
+    negative = _frame(total_2020=-5.0, sum_2020=-5.0)
+    result = run_suite("pub_cla1", negative, _params(negative))
     assert [f["type"] for f in result.failed] == ["expect_column_values_to_be_between"]
     missing_la = _frame().iloc[1:]
     result = run_suite("pub_cla1", missing_la, _params(_frame()))
@@ -72,21 +75,20 @@ def _flow_frame(gap=0.0, ratio=1.02):
             "ceased": [28.0, 1900.0],
             "flow_gap": [gap, 0.0],
             "flow_gap_rate": [abs(gap) / 100, 0.0],
-            "tolerance": [0.025, 0.005],
             "ratio_to_previous_year": [ratio, 1.01],
         }
     )
 
 
-def test_flow_identity_suite_fails_beyond_its_tolerance():
-    assert run_suite("fct_cla_flows", _flow_frame(gap=2.0)).success
-    result = run_suite("fct_cla_flows", _flow_frame(gap=3.0))
-    assert [f["type"] for f in result.failed] == ["expect_column_pair_values_a_to_be_greater_than_b"]
-
-
-def test_year_on_year_suite_flags_a_jump():
-    assert run_suite("fct_cla_year_on_year", _flow_frame()).success
-    assert not run_suite("fct_cla_year_on_year", _flow_frame(ratio=1.5)).success
+def test_flow_suite_holds_the_invariants_only():
+    # a large flow gap is a plausibility finding (tests/unit/test_findings.py), not a failure of the suite
+    assert run_suite("fct_cla_flows", _flow_frame(gap=30.0)).success
+    twice = pd.concat([_flow_frame(), _flow_frame()], ignore_index=True)
+    result = run_suite("fct_cla_flows", twice)
+    assert [f["type"] for f in result.failed] == ["expect_compound_columns_to_be_unique"]
+    negative = _flow_frame()
+    negative.loc[0, "starts"] = -1.0
+    assert not run_suite("fct_cla_flows", negative).success
 
 
 def test_staging_code_suite_fails_on_a_code_from_another_era():
