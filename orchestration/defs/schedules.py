@@ -3,7 +3,9 @@
 - ``<census>_annual_publication`` (default CLA on 1 September, CRCS on 1 October, 06:00; the dates
   are CSSD_PUBLICATION_DATES) launches the ingest run of the latest collection year, every LA.
   ``annual_publication_chain`` follows it: when that run succeeds it launches the year's transform,
-  and when the transform succeeds, the release — the same three steps as ``cssd build``.
+  and when the transform succeeds, the release — the same three steps as ``cssd build``. There it
+  stops: the release is **awaiting sign-off** (its tick in the UI says so) until a statistician has
+  read its QA findings and run ``cssd signoff <year>`` (orchestration/lib/signoff.py).
 - ``daily_validation_sweep`` (07:00) validates every LA return in the landing folder whose files
   have not been validated in that form before, and writes its report; it stores nothing.
 
@@ -93,15 +95,30 @@ def next_step(job_name: str, tags: dict[str, str]) -> "tuple[str, RunRequest] | 
     return None
 
 
+def awaiting_signoff(job_name: str, tags: dict[str, str]) -> "str | None":
+    """After the release of an annual build: where the build stops, and what comes next."""
+    census, year = tags.get(ANNUAL_TAG), tags.get(YEAR_TAG)
+    if job_name != "release" or not census or not year:
+        return None
+    return (
+        f"{census.upper()} {year}: released, awaiting sign-off. A statistician reads output/{year}/qa/findings.html "
+        f'and runs: cssd signoff {year} --by NAME --note TEXT --accept CHECK:AREA="reason"'
+    )
+
+
 @run_status_sensor(
     name="annual_publication_chain",
     run_status=DagsterRunStatus.SUCCESS,
-    monitored_jobs=[cla_ingest, crcs_ingest, cla_transform, crcs_transform],
+    monitored_jobs=[cla_ingest, crcs_ingest, cla_transform, crcs_transform, release],
     request_jobs=[cla_transform, crcs_transform, release],
     default_status=DefaultSensorStatus.RUNNING if SETTINGS.schedules_on else DefaultSensorStatus.STOPPED,
-    description="Follows an annual publication build: ingest succeeded → transform; transform succeeded → release.",
+    description="Follows an annual publication build: ingest succeeded → transform; transform succeeded → release; "
+    "release succeeded → stops, awaiting sign-off (cssd signoff).",
 )
 def annual_publication_chain(context: RunStatusSensorContext):
+    waiting = awaiting_signoff(context.dagster_run.job_name, context.dagster_run.tags)
+    if waiting:
+        return SkipReason(waiting)
     step = next_step(context.dagster_run.job_name, context.dagster_run.tags)
     if step is None:
         return SkipReason("not a step of an annual publication build")

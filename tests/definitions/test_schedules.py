@@ -45,6 +45,11 @@ def test_the_chain_runs_transform_after_ingest_then_the_release():
     job, _ = schedules.next_step("crcs_transform", tags)
     assert job == "release"
     assert schedules.next_step("release", tags) is None
+    # the annual build stops at the release, awaiting sign-off
+    waiting = schedules.awaiting_signoff("release", tags)
+    assert waiting.startswith("CRCS 2025-26: released, awaiting sign-off") and "cssd signoff 2025-26" in waiting
+    assert schedules.awaiting_signoff("crcs_transform", tags) is None
+    assert schedules.awaiting_signoff("release", {}) is None  # a release that is not an annual build
     assert schedules.next_step("cla_ingest", {}) is None  # a run that is not an annual build
 
 

@@ -11,8 +11,8 @@ import pytest
 from orchestration.lib import gates
 from orchestration.lib.expectations import run_suite
 from orchestration.lib.findings import CHECKS, run_check
-from orchestration.lib.thresholds import load_thresholds
 from orchestration.lib.reference import WALES, area_order
+from orchestration.lib.thresholds import load_thresholds
 
 LAS = [a for a in area_order() if a != WALES]
 
