@@ -334,6 +334,11 @@ def checking_csv(
             rb = gates.get("release_reads_back", {})
             checks = f"release_reads_back {'passed' if rb.get('passed', False) else 'FAILED'}; sha256 recorded"
             failed = not rb.get("passed", False)
+        plausibility = [c for c, tables in check_tables.items() if table in tables]
+        if path in (str(FINDINGS_CSV), str(FINDINGS_HTML)):
+            plausibility = list(check_tables)
+        if plausibility:
+            checks += "; plausibility: " + ", ".join(plausibility)
         n_findings = per_table.get(table, 0) if table else (len(findings) if path == str(FINDINGS_CSV) else 0)
         if failed:
             out_status = "blocked"

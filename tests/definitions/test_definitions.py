@@ -94,3 +94,27 @@ def test_no_future_annotations_in_modules_dagster_inspects():
     root = Path(__file__).resolve().parents[2] / "orchestration"
     for path in list((root / "defs").glob("*.py")) + [root / "definitions.py"]:
         assert "from __future__ import annotations" not in path.read_text(), path
+
+
+def test_invariants_block_and_plausibility_checks_warn(defs):
+    from orchestration.defs.quality import GE_CHECKS, QA_CHECKS
+    from orchestration.lib.findings import CHECKS
+
+    assert all(s.blocking for c in GE_CHECKS for s in c.check_specs)
+    qa = {s.name: s for c in QA_CHECKS for s in c.check_specs}
+    assert set(qa) == {f"qa_{name}" for name in CHECKS}
+    assert not any(s.blocking for s in qa.values())
+
+
+def test_docs_quality_catalogues_every_check(defs):
+    """docs/quality.md lists every check of the definitions by name (dbt's generic tests by their test)."""
+    import re
+
+    doc = (Path(__file__).parents[2] / "docs" / "quality.md").read_text(encoding="utf-8")
+    generic = re.compile(r"^(not_null_columns|not_null|unique_combination|unique|accepted_values|accepted_range|"
+                         r"relationships|valid_code_for_era)_")  # fmt: skip
+    names = {k.name for k in defs.resolve_asset_graph().asset_check_keys}
+    missing = sorted(n for n in names if not generic.match(n) and f"`{n}`" not in doc)
+    assert missing == []
+    tests = {generic.match(n).group(1) for n in names if generic.match(n)}
+    assert sorted(t for t in tests if f"`{t}`" not in doc) == []
