@@ -57,8 +57,8 @@ def _out(frame: pd.DataFrame, check: str, table: str, measure, observed, thresho
             "year": frame["year"].to_numpy(),
             "area_code": frame["area_code"].to_numpy(),
             "measure": measure,
-            "observed": list(observed),
-            "threshold": list(threshold),
+            "observed": [str(v) for v in observed],  # text: as the CSV and the manifest hold it
+            "threshold": [str(v) for v in threshold],
         }
     )
 

@@ -120,7 +120,7 @@ def test_flow_identity_allows_a_small_la_a_handful_of_children():
     assert found["area_code"].tolist() == ["W06000001", "W06000002"]
     first = found.iloc[0]
     assert (first["check"], first["table"], first["year"], first["measure"], first["observed"]) == (
-        "flow_identity", "fct_cla_looked_after_at_census", "2024-25", "flow_gap_children", 11)  # fmt: skip
+        "flow_identity", "fct_cla_looked_after_at_census", "2024-25", "flow_gap_children", "11")  # fmt: skip
     assert first["threshold"] == "at most 10.0 children (10 % of 100, at least 5)"
     assert "several periods of care" in first["meaning"]
     wales_off = _flows([("2024-25", WALES, 7000, 7000, 1800, 1650)])  # gap 150 > 140
