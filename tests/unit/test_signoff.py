@@ -142,8 +142,45 @@ def test_bad_sign_off_is_refused_and_changes_nothing(settings):
     with pytest.raises(signoff.SignoffError, match="a build of the year has not finished"):
         _sign(settings, [RETURN_1], accept)
     staged.write_bytes(original)
+    # a release changed by hand since it was written
+    released = view / "statswales" / "cla2.csv"
+    kept = released.read_bytes()
+    released.write_bytes(kept.replace(b",", b";", 1))
+    with pytest.raises(signoff.SignoffError, match=r"differ from its manifest \(statswales/cla2.csv\)"):
+        _sign(settings, [RETURN_1], accept)
+    released.write_bytes(kept)
+    # a release whose blocking checks failed
+    manifest_path = view / "manifest.json"
+    manifest_text = manifest_path.read_text()
+    manifest_path.write_text(manifest_text.replace('"all_gates_passed": true', '"all_gates_passed": false'))
+    with pytest.raises(signoff.SignoffError, match="a blocking check of this release failed"):
+        _sign(settings, [RETURN_1], accept)
+    manifest_path.write_text(manifest_text)
     after = (os.readlink(view), sorted(p.name for p in (settings.output_dir / ".releases" / YEAR).iterdir()))
     assert after == before and not signoff.store_path(settings.output_dir, YEAR).exists()
+
+
+def test_the_output_checking_record_marks_an_output_whose_check_failed():
+    manifest = {
+        "outputs": [{"path": "statswales/cla1.csv", "sha256": "1" * 64}, {"path": "release.html", "sha256": "2" * 64}],
+        "gates": {
+            "cla1": {"disclosure_audit": {"passed": False}, "file_reads_back": {"passed": True}},
+            "release_reads_back": {"passed": True},
+        },
+    }
+    rows = pd.read_csv(
+        io.BytesIO(
+            signoff.checking_csv(manifest, _finding(), signoff.State(signoff.NOT_SIGNED), {"flow_identity": ("cla1",)})
+        ),
+        dtype=str,
+    ).set_index("output")
+    assert rows.loc["statswales/cla1.csv", "status"] == "blocked"
+    assert rows.loc["statswales/cla1.csv", "checks_run"] == (
+        "disclosure_audit FAILED; file_reads_back passed; plausibility: flow_identity"
+    )
+    assert rows.loc["statswales/cla1.csv", "findings"] == "1"
+    assert rows.loc["release.html", "status"] == "awaiting sign-off"
+    assert rows.loc["release.html", "signoff"] == "Not signed off"
 
 
 @pytest.mark.parametrize(
