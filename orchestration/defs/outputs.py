@@ -195,6 +195,7 @@ PUBLISHED_CRCS = PUBLISHED["crcs"]
     "both censuses (CRCS from 2009-10); written into a new folder and swapped in whole as <data>/output/<year>/.",
 )
 def release_files(context: AssetExecutionContext, warehouse: WarehouseResource):
+    from orchestration.defs.submissions import year_status
     from orchestration.lib.release_files import write_release
 
     years = years_of(context.partition_key_range, cla_years)
@@ -205,13 +206,16 @@ def release_files(context: AssetExecutionContext, warehouse: WarehouseResource):
             "where year in (select unnest(?))",
             [[y.label for y in years]],
         ).df()
+        status = {y.label: year_status(con, y.label) for y in years}  # which return each LA's figures use
     finally:
         con.close()
     problems: list[str] = []
     in_run = tuple(y.label for y in years)
     for year in years:
         landing = ingested[ingested["year"] == year.label].to_dict("records")
-        _, year_problems = write_release(SETTINGS, year, landing, run_id=context.run_id, years_in_run=in_run)
+        _, year_problems = write_release(
+            SETTINGS, year, landing, run_id=context.run_id, years_in_run=in_run, submissions=status[year.label]
+        )
         problems += [f"{year.label}: {p}" for p in year_problems]
     return MaterializeResult(
         metadata={"years": MetadataValue.int(len(years)), "policy": MetadataValue.text(SETTINGS.disclosure_policy)},

@@ -41,11 +41,18 @@ def release_notes(settings, year):
 
 
 def write_release(
-    settings, year, landing_files: list[dict], run_id: str = "", years_in_run: "tuple[str, ...]" = ()
+    settings,
+    year,
+    landing_files: list[dict],
+    run_id: str = "",
+    years_in_run: "tuple[str, ...]" = (),
+    submissions: "list[dict] | None" = None,
 ) -> tuple[dict, list[str]]:
     """Write the year's release from its staged tables and swap it in whole; return the manifest and
     what is wrong (empty = fine). A release that does not read back is not swapped in: the previous
-    one stays, and the new one is kept as ``.releases/<year>/<NNNN>.failed`` (release_store.py)."""
+    one stays, and the new one is kept as ``.releases/<year>/<NNNN>.failed`` (release_store.py).
+    ``submissions``: the status of the year's returns (lib/submissions.py), written as the release's
+    submissions.csv and .html: its quality note on which return each LA's figures come from."""
     import json
     import time
     from datetime import UTC, datetime
@@ -100,6 +107,10 @@ def write_release(
         history = history_from_statswales(output_dir, staged_years)
         html = write_release_html(out / "release.html", year.label, tables, history, notes)
         problems += check_release_files(ods, xlsx, html, tables)
+        if submissions is not None:
+            from orchestration.lib.submissions import write_status_files
+
+            write_status_files(out, submissions, year.label)
         manifest = release.build_manifest(
             out,
             year.label,
