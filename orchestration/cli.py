@@ -192,7 +192,13 @@ def _run_plan(
     _landing_warnings(settings, plan)
 
     from orchestration.dbt_manifest import ensure_manifest
-    from orchestration.instance import ensure_dagster_home, open_instance, reap_dead_runs, runner_tags
+    from orchestration.instance import (
+        ensure_dagster_home,
+        execute_with_origin,
+        open_instance,
+        reap_dead_runs,
+        runner_tags,
+    )
 
     ensure_manifest()
     home = ensure_dagster_home(settings.dagster_home)
@@ -222,13 +228,11 @@ def _run_plan(
         job = defs.resolve_job_def(job_name)
         run_tags = {"cssd/years": span, **process, **tags}
         if verbose:
-            result = job.execute_in_process(instance=instance, run_config=quiet, tags=run_tags, raise_on_error=False)
+            result = execute_with_origin(job, instance, run_config=quiet, tags=run_tags, raise_on_error=False)
         else:
             # dagster-dbt echoes every line of dbt's log to stdout (hundreds a build): kept for a failure
             with _run_output_kept() as kept:
-                result = job.execute_in_process(
-                    instance=instance, run_config=quiet, tags=run_tags, raise_on_error=False
-                )
+                result = execute_with_origin(job, instance, run_config=quiet, tags=run_tags, raise_on_error=False)
             if not result.success:
                 tail = kept.getvalue().splitlines()[-40:]
                 if tail:
@@ -709,12 +713,52 @@ def _dev(args: argparse.Namespace) -> int:
         "DO_NOT_TRACK": "1",
         "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
     }
+    if demo_landing(settings):
+        env["CSSD_DEMO"] = "1"
+        print(f"demo mode: {settings.landing_dir} holds synthetic returns made by cssd generate (public demo key)")
     dagster = os.path.join(os.path.dirname(sys.executable), "dagster")
     cmd = [dagster, "dev", "-h", args.host, "-p", str(args.port), "-w", str(REPO_ROOT / "workspace.yaml")]
-    print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={home})")
-    os.chdir(REPO_ROOT)
-    os.execve(dagster, cmd, env)
-    return 0  # not reached
+    print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={home})", flush=True)
+    return _run_until_signalled(cmd, env, REPO_ROOT)
+
+
+def demo_landing(settings) -> bool:
+    """`cssd dev` on a data folder that `cssd generate` made (its landing folder marked synthetic) and no
+    key set: demo mode, as `cssd demo` that made it, without the user having to say CSSD_DEMO=1."""
+    from orchestration.lib.keys import is_marked_synthetic
+
+    return not settings.demo and settings.pseudonym_key is None and is_marked_synthetic(settings.landing_dir)
+
+
+def _run_until_signalled(cmd: "list[str]", env: dict, cwd) -> int:
+    """Run ``cmd`` (dagster dev) and stop it cleanly on SIGTERM or SIGINT: dagster dev shuts its webserver,
+    daemon and code servers down on SIGINT, but not on SIGTERM (what `kill`, systemd and CI send)."""
+    import signal
+    import subprocess
+
+    # its own session: a Ctrl-C in the terminal reaches it once, through this process, not twice
+    child = subprocess.Popen(cmd, env=env, cwd=cwd, start_new_session=True)
+    stopping: list[float] = []
+
+    def stop(signum, _frame):
+        stopping.append(time.monotonic())
+        if child.poll() is None:
+            child.send_signal(signal.SIGINT)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        while True:
+            try:
+                code = child.wait(timeout=1)
+                break
+            except subprocess.TimeoutExpired:
+                # asked twice, or a minute gone since asked: do not wait any longer for a clean shutdown
+                if stopping and (len(stopping) > 1 or time.monotonic() - stopping[0] > 60):
+                    child.kill()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0 if stopping else code
 
 
 def main(argv: "list[str] | None" = None) -> int:

@@ -84,7 +84,7 @@ def _published_asset(table_id: str):
             ),
         ],
         description=f"{table_id.upper()} — {spec.title}: disclosure control applied (CSSD_DISCLOSURE, default "
-        f"round5), [p]/[r] notes; staged as <data>/output/.staging/<year>/statswales/{table_id}.csv, released "
+        f"round5), [p]/[r] notes; staged as DATA/output/.staging/YEAR/statswales/{table_id}.csv, released "
         "with the year's release (release_files).",
     )
     def _publish(context: AssetExecutionContext, warehouse: WarehouseResource):
@@ -190,9 +190,11 @@ PUBLISHED_CRCS = PUBLISHED["crcs"]
             "reference, and every file the manifest lists has the hash it records.",
         )
     ],
-    description="A year's release: StatsWales lookups, <release>.ods and .xlsx (GSS spreadsheet guidance), "
+    # Descriptions are shown as Markdown/HTML in the UI: no <placeholders> (they vanish as tags); DATA and
+    # YEAR stand for the data folder and the collection year.
+    description="A year's release: StatsWales lookups, RELEASE.ods and .xlsx (GSS spreadsheet guidance), "
     "release.html, revisions.csv and manifest.json (with run_record.json), from the staged published tables of "
-    "both censuses (CRCS from 2009-10); written into a new folder and swapped in whole as <data>/output/<year>/.",
+    "both censuses (CRCS from 2009-10); written into a new folder and swapped in whole as DATA/output/YEAR/.",
 )
 def release_files(context: AssetExecutionContext, warehouse: WarehouseResource):
     from orchestration.defs.submissions import year_status

@@ -173,7 +173,9 @@ class World:
         # a plan of care and support before care (60 %) or from the day care began
         plan = start - timedelta(days=rng.randrange(30, 400)) if rng.random() < 0.6 else start
         child.plan_starts.append(max(plan, child.dob))
-        ep = Episode(start, "S", legal, placement, need, self._placement_la(child.la), transferred_from=transferred_from)
+        ep = Episode(
+            start, "S", legal, placement, need, self._placement_la(child.la), transferred_from=transferred_from
+        )
         child.episodes.append(ep)
         adoptable = (start - child.dob).days < 5 * 365 and legal in ("C1", "L2") and rng.random() < 0.35
         day = start
@@ -216,7 +218,9 @@ class World:
             if (new_legal, new_place) == (current.legal, current.placement) and change != "T":
                 change = "T"
             current.end, current.rec = end, "X1"
-            child.episodes.append(Episode(end, change, new_legal, new_place, current.need, self._placement_la(child.la)))
+            child.episodes.append(
+                Episode(end, change, new_legal, new_place, current.need, self._placement_la(child.la))
+            )
             day = end
 
     def _placement(self, legal: str) -> str:
@@ -334,7 +338,9 @@ def cla_return(world: World, la: str, year: str) -> dict[str, tuple[list[str], l
         if first <= nineteen <= census and any(e.end is None or e.end >= sixteen for e in child.episodes):
             roll = world.rng.random()
             if roll < 0.8:
-                leavers.append([child.child_id, _d(child.dob), "Y", "Y" if roll < 0.7 else "N", "F3" if roll < 0.4 else "G5"])
+                leavers.append(
+                    [child.child_id, _d(child.dob), "Y", "Y" if roll < 0.7 else "N", "F3" if roll < 0.4 else "G5"]
+                )
             else:
                 leavers.append([child.child_id, _d(child.dob), "N" if roll < 0.93 else "R", "", "0"])
     ep_header = [
@@ -404,7 +410,9 @@ def crcs_return(world: World, la: str, year: str, seed: int) -> dict[str, tuple[
             # a plan that began before care is "not looked after" until care begins
             on = census if plan_end is None or plan_end > census else plan_end
             looked_after = "Y" if start <= on and not child.crcs_not_la else "N"
-            plans.append((child.child_id, child.sex, child.dob, plan_start, plan_end, looked_after, child.episodes[0].need))
+            plans.append(
+                (child.child_id, child.sex, child.dob, plan_start, plan_end, looked_after, child.episodes[0].need)
+            )
     for i, (start, dob) in enumerate(world.extra_crcs[la]):
         end = start + timedelta(days=rng.randrange(20, 120))
         plans.append((f"{la[-2:]}S{i:05d}", rng.choice("MF"), dob, start, end, "Y", "N4"))
@@ -435,9 +443,9 @@ def crcs_return(world: World, la: str, year: str, seed: int) -> dict[str, tuple[
                 continue
         elif not (end is None or end > census):
             continue  # snapshot: open on 31 March
-        if dob > census or _age(dob, census) >= 18:
-            if era != "CRCS_ALL_YEAR" or _age(dob, start) >= 18 or dob > census:
-                continue
+        too_old = _age(dob, census) >= 18 and (era != "CRCS_ALL_YEAR" or _age(dob, start) >= 18)
+        if dob > census or too_old:
+            continue
         closed = end if end is not None and end <= census else None
         age = _age(dob, census)
         cp = looked_after == "N" and rng.random() < 0.25
@@ -480,10 +488,7 @@ def crcs_return(world: World, la: str, year: str, seed: int) -> dict[str, tuple[
         keep = [i for i, h in enumerate(header) if h not in drop]
         header = [header[i] for i in keep]
         rows = [[r[i] for i in keep] for r in rows]
-    if era == "CRCS_ALL_YEAR":
-        rows = _one_plan_per_start(rows)
-    else:
-        rows = _one_row_per_child(rows, header)
+    rows = _one_plan_per_start(rows) if era == "CRCS_ALL_YEAR" else _one_row_per_child(rows, header)
     return {"children": (header, rows)}
 
 
