@@ -253,7 +253,9 @@ def _run_plan(
                 listed = user.metadata.get("failed_return_list") if user else None
                 if returns_may_fail and listed is not None:
                     rejected.extend(line for line in listed.value.splitlines() if line)
-                    continue  # listed below, with where each LA's figures come from
+                    err = event.step_failure_data.error
+                    print(f"RETURNS NOT STORED: {err.message if err else ''}", file=sys.stderr)
+                    continue  # listed again at the end, with where each LA's figures come from
                 invalid_only = False
                 err = event.step_failure_data.error
                 print(f"FAILED {event.step_key}: {err.message if err else ''}", file=sys.stderr)
@@ -736,13 +738,13 @@ def _run_until_signalled(cmd: "list[str]", env: dict, cwd) -> int:
     import signal
     import subprocess
 
-    # its own session: a Ctrl-C in the terminal reaches it once, through this process, not twice
-    child = subprocess.Popen(cmd, env=env, cwd=cwd, start_new_session=True)
+    child = subprocess.Popen(cmd, env=env, cwd=cwd)
     stopping: list[float] = []
 
     def stop(signum, _frame):
         stopping.append(time.monotonic())
-        if child.poll() is None:
+        # A Ctrl-C in the terminal reaches dagster dev itself (same process group): not sent twice.
+        if signum == signal.SIGTERM and child.poll() is None:
             child.send_signal(signal.SIGINT)
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}

@@ -83,13 +83,13 @@ def _build_years(context: AssetExecutionContext, dbt: DbtCliResource, warehouse:
 
 
 # CRCS models (and REC1, which reads both censuses) carry the dbt tag `crcs`; reference models
-# (tag `reference`: dim_local_authority) are built with the seeds; everything else in the layers is
-# CLA and is built with the CLA years.
+# (models/reference/, tag `reference`: dim_local_authority) are built with the seeds; everything else
+# in the layers is CLA and is built with the CLA years.
 @dbt_assets(
     manifest=cssd_dbt_project.manifest_path,
     project=cssd_dbt_project,
     select="fqn:cssd.staging.cla fqn:cssd.intermediate fqn:cssd.marts fqn:cssd.publication",
-    exclude="tag:crcs tag:reference",
+    exclude="tag:crcs",
     dagster_dbt_translator=TRANSLATOR,
     partitions_def=cla_years,
     backfill_policy=BackfillPolicy.single_run(),

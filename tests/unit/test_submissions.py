@@ -17,7 +17,8 @@ def con():
     c = duckdb.connect()
     c.execute("create schema raw")
     c.execute(
-        "create table raw.validated_returns (census varchar, year varchar, la_code varchar, digest varchar, warnings integer)"
+        "create table raw.validated_returns "
+        "(census varchar, year varchar, la_code varchar, digest varchar, warnings integer)"
     )
     yield c
     c.close()
