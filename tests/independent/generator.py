@@ -177,6 +177,17 @@ class World:
             start, "S", legal, placement, need, self._placement_la(child.la), transferred_from=transferred_from
         )
         child.episodes.append(ep)
+        if not transferred_from and rng.random() < 0.3:
+            # a short emergency or respite stay (days to weeks), home again, and often back soon after
+            end = start + timedelta(days=rng.randrange(2, 30))
+            if end < eighteen and end <= self.sim_end:
+                ep.legal = rng.choice(["L2", "V2"])
+                ep.placement = self._placement(ep.legal)
+                self._close(child, end, "E4")
+                back = end + timedelta(days=rng.randrange(3, 45))
+                if rng.random() < 0.7 and back <= self.sim_end:
+                    self._period(child, back, transferred_from="")
+                return
         adoptable = (start - child.dob).days < 5 * 365 and legal in ("C1", "L2") and rng.random() < 0.35
         day = start
         while True:
