@@ -66,8 +66,8 @@ def test_submission_status_and_the_release_quality_note(resubmitted):
     data, _, _ = resubmitted
     for path in (data / "output" / YEAR / "submissions.csv", data / "output" / YEAR / "validation" / "submissions.csv"):
         with path.open(encoding="utf-8", newline="") as f:
-            rows = [r for r in csv.DictReader(f) if r["la_code"] == LA]
-        assert [r["status"] for r in rows] == ["failed_validation", "accepted"], path
+            rows = [r for r in csv.DictReader(f) if r["la_code"] == LA and r["census"] == "cla"]
+        assert [r["status"] for r in rows] == ["failed_validation", "accepted_with_warnings"], path
         assert rows[0]["errors"] == "1" and rows[0]["received"] and rows[1]["checked"]
         assert rows[0]["figures_from_cy"].startswith("methodd y dilysu")
     manifest = (data / "output" / YEAR / "manifest.json").read_text()
