@@ -5,8 +5,6 @@ every ingestion (by `cssd build` and by the automation sensor); writes
 <data>/output/<year>/validation/submissions.csv and .html (the live copy; each release has its own
 output/<year>/submissions.csv and .html)."""
 
-import csv
-
 from dagster import (
     AssetCheckResult,
     AssetCheckSpec,
@@ -22,7 +20,7 @@ from orchestration.defs.ingest import raw_key, validation_dir
 from orchestration.defs.partitions import YEARS, local_authorities
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib.specs import submission_spec
-from orchestration.lib.submissions import failed_returns, status_rows, write_status_files
+from orchestration.lib.submissions import failed_returns, read_back_problems, status_rows, write_status_files
 
 CENSUSES = ("cla", "crcs")
 
@@ -71,12 +69,7 @@ def submission_status(context: AssetExecutionContext, warehouse: WarehouseResour
             continue  # a year nobody has sent anything for: no file
         folder = validation_dir("cla", year).parent
         paths = write_status_files(folder, rows, year)
-        with paths[0].open(encoding="utf-8", newline="") as f:
-            back = list(csv.DictReader(f))
-        wanted = {(r["census"], year, la) for r in rows for la in las}
-        got = {(r["census"], r["year"], r["la_code"]) for r in back if r["status"]}
-        if wanted - got or len(back) != len(rows):
-            problems.append(f"{paths[0]}: {len(wanted - got)} census × LA without a status, {len(back)} rows read back")
+        problems += read_back_problems(paths[0], rows, las)
         for r in rows:
             counts[r["status"]] = counts.get(r["status"], 0) + 1
         failed += failed_returns(rows)

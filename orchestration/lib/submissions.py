@@ -283,6 +283,21 @@ def status_html(rows: "list[dict]", year: str) -> bytes:
     return "\n".join(parts).encode("utf-8")
 
 
+def read_back_problems(csv_path: Path, rows: "list[dict]", las: "list[str]") -> "list[str]":
+    """What is wrong with a written submissions.csv: a census × LA without a status, or not the rows
+    written (empty = fine)."""
+    with csv_path.open(encoding="utf-8", newline="") as f:
+        back = list(csv.DictReader(f))
+    wanted = {(r["census"], r["year"], la) for r in rows for la in las}
+    got = {(r["census"], r["year"], r["la_code"]) for r in back if r.get("status") in STATUSES}
+    problems = []
+    if wanted - got:
+        problems.append(f"{csv_path}: {len(wanted - got)} census × year × LA without a status")
+    if len(back) != len(rows):
+        problems.append(f"{csv_path}: {len(back)} rows read back, {len(rows)} written")
+    return problems
+
+
 def write_status_files(folder: Path, rows: "list[dict]", year: str) -> "list[Path]":
     """``submissions.csv`` and ``submissions.html`` in ``folder`` (each written atomically)."""
     from orchestration.lib.outputs.atomic import write_bytes_atomic

@@ -123,3 +123,14 @@ def test_files_read_back_and_page_is_bilingual_and_escaped(con, tmp_path):
     page = html_path.read_text(encoding="utf-8")
     assert "<b>Cardiff</b>" not in page and "&lt;b&gt;Cardiff&lt;/b&gt;" in page
     assert "Derbyniwyd" in page and "Accepted" in page and 'lang="cy"' in page
+
+
+def test_the_read_back_check_fails_on_a_damaged_file(con, tmp_path):
+    las = ["W06000008", "W06000002"]
+    rows = sub.status_rows(con, "cla", [YEAR], las, tmp_path)
+    csv_path, _ = sub.write_status_files(tmp_path / "out", rows, YEAR)
+    assert sub.read_back_problems(csv_path, rows, las) == []
+    lines = csv_path.read_text(encoding="utf-8").splitlines(keepends=True)
+    csv_path.write_text("".join(lines[:-1]), encoding="utf-8")  # a row lost
+    problems = sub.read_back_problems(csv_path, rows, las)
+    assert any("without a status" in p for p in problems) and any("1 rows read back, 2 written" in p for p in problems)
