@@ -156,7 +156,14 @@ def _build(args: argparse.Namespace) -> int:
     # `cssd demo` rebuilds every return it has just generated: as a re-key, so that a data folder left by an
     # older demo (pseudonyms made before cssd recorded the key) is brought up to date rather than refused.
     rekey = getattr(args, "demo", False)
-    code = _run_plan(settings, plan, verbose=args.verbose, rekey=rekey, command="cssd demo" if rekey else "")
+    code = _run_plan(
+        settings,
+        plan,
+        verbose=args.verbose,
+        rekey=rekey,
+        command="cssd demo" if rekey else "",
+        strict=getattr(args, "strict", False),
+    )
     _qa_summary(settings, plan)
     return code
 
@@ -195,11 +202,15 @@ def _landing_warnings(settings, plan) -> None:
         print(f"WARNING landing folder not read: {line}", file=sys.stderr)
 
 
-def _run_plan(settings, plan, verbose: bool = False, rekey: bool = False, command: str = "") -> int:
+def _run_plan(
+    settings, plan, verbose: bool = False, rekey: bool = False, command: str = "", strict: bool = False
+) -> int:
     """Run the build of ``plan`` ([(census, years)]): reference seeds, then per census ingestion and
-    transform, then the release. ``rekey``: every ingestion first (tagged as a re-key, so returns stored
-    under another key may be replaced), then a check that no return is left under another key, and only
-    then the transforms and the release."""
+    transform, then the submission status and the release. A return that fails validation is not
+    stored and does not stop the build: the LA's last accepted return stays, everything is built and
+    released, and the failed returns are listed (exit 0; ``strict``: exit 1). ``rekey``: every
+    ingestion first (tagged as a re-key, so returns stored under another key may be replaced), then a
+    check that no return is left under another key, and only then the transforms and the release."""
     from orchestration.lib.keys import KeyRefused, ingest_key
 
     command = command or ("cssd rekey" if rekey else "cssd build")
@@ -211,7 +222,13 @@ def _run_plan(settings, plan, verbose: bool = False, rekey: bool = False, comman
     _landing_warnings(settings, plan)
 
     from orchestration.dbt_manifest import ensure_manifest
-    from orchestration.instance import ensure_dagster_home, open_instance, reap_dead_runs, runner_tags
+    from orchestration.instance import (
+        ensure_dagster_home,
+        execute_with_origin,
+        open_instance,
+        reap_dead_runs,
+        runner_tags,
+    )
 
     ensure_manifest()
     home = ensure_dagster_home(settings.dagster_home)
@@ -233,17 +250,19 @@ def _run_plan(settings, plan, verbose: bool = False, rekey: bool = False, comman
     quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL" if not verbose else "INFO"}}}}
     process = runner_tags()  # which process runs them: a run left by a killed process is found and failed
 
-    def run(job_name: str, span: str, tags: dict[str, str]) -> bool:
+    rejected: list[str] = []  # "census year LA" of the returns that failed validation (not stored)
+
+    def run(job_name: str, span: str, tags: dict[str, str], returns_may_fail: bool = False) -> bool:
+        """Run the job; True if it succeeded. ``returns_may_fail`` (an ingestion): a run whose only
+        failure is returns that failed validation counts as done (those returns go in ``rejected``)."""
         job = defs.resolve_job_def(job_name)
         run_tags = {"cssd/years": span, **process, **tags}
         if verbose:
-            result = job.execute_in_process(instance=instance, run_config=quiet, tags=run_tags, raise_on_error=False)
+            result = execute_with_origin(job, instance, run_config=quiet, tags=run_tags, raise_on_error=False)
         else:
             # dagster-dbt echoes every line of dbt's log to stdout (hundreds a build): kept for a failure
             with _run_output_kept() as kept:
-                result = job.execute_in_process(
-                    instance=instance, run_config=quiet, tags=run_tags, raise_on_error=False
-                )
+                result = execute_with_origin(job, instance, run_config=quiet, tags=run_tags, raise_on_error=False)
             if not result.success:
                 tail = kept.getvalue().splitlines()[-40:]
                 if tail:
@@ -257,12 +276,23 @@ def _run_plan(settings, plan, verbose: bool = False, rekey: bool = False, comman
         for ev in result.get_asset_check_evaluations():
             if not ev.passed and ev.severity != AssetCheckSeverity.ERROR:
                 print(f"WARNING check {ev.asset_key.to_user_string()}:{ev.check_name} did not pass", file=sys.stderr)
+        invalid_only = returns_may_fail and not result.success
         for event in result.all_events:
             if event.is_step_failure:
+                user = event.step_failure_data.user_failure_data
+                listed = user.metadata.get("failed_return_list") if user else None
+                if returns_may_fail and listed is not None:
+                    rejected.extend(line for line in listed.value.splitlines() if line)
+                    err = event.step_failure_data.error
+                    print(f"RETURNS NOT STORED: {err.message if err else ''}", file=sys.stderr)
+                    continue  # listed again at the end, with where each LA's figures come from
+                invalid_only = False
                 err = event.step_failure_data.error
                 print(f"FAILED {event.step_key}: {err.message if err else ''}", file=sys.stderr)
         for ev in failed_checks:
             print(f"CHECK FAILED {ev.asset_key.to_user_string()}:{ev.check_name}", file=sys.stderr)
+        if invalid_only and not failed_checks:
+            return True
         ok = result.success and not failed_checks
         if not ok:
             print(f"{command}: {job_name} run {result.run_id} failed; see it in the Dagster UI", file=sys.stderr)
@@ -283,11 +313,11 @@ def _run_plan(settings, plan, verbose: bool = False, rekey: bool = False, comman
         span = f"{years[0].label}:{years[-1].label}"
         first, last = year_la_range(years[0], years[-1])
         tags = {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
-        if run(f"{census}_ingest", span, {**tags, **({REKEY_TAG: "1"} if rekey else {})}):
+        if run(f"{census}_ingest", span, {**tags, **({REKEY_TAG: "1"} if rekey else {})}, returns_may_fail=not rekey):
             return True
         print(
-            f"{command}: {census.upper()} returns failed validation; nothing of {census.upper()} was published. "
-            f"Their reports are under {settings.output_dir}/<year>/validation/{census}/",
+            f"{command}: {census.upper()} returns were not ingested; nothing of {census.upper()} was published. "
+            f"Validation reports are under {settings.output_dir}/<year>/validation/{census}/",
             file=sys.stderr,
         )
         failed.append(census)
@@ -325,6 +355,9 @@ def _run_plan(settings, plan, verbose: bool = False, rekey: bool = False, comman
         for census, years in plan:
             if ingest(census, years):  # else the other census is still validated (and built, from what is stored)
                 transform(census, years)
+    if not run("submission_status_job", "all", {}):
+        failed.append("submission status")
+    _report_rejected(settings, rejected, strict)
     built = sorted({y for census, years in plan if census not in failed for y in years})
     if built:
         release_started = time.monotonic()
@@ -338,7 +371,33 @@ def _run_plan(settings, plan, verbose: bool = False, rekey: bool = False, comman
             )
         else:
             failed.append("release")
-    return 1 if failed else 0
+    return 1 if failed or (strict and rejected) else 0
+
+
+def _report_rejected(settings, rejected: "list[str]", strict: bool) -> None:
+    """List the returns that failed validation, each with where its LA's figures come from (the
+    submission status written by the build: output/<year>/validation/submissions.csv)."""
+    import csv
+
+    if not rejected:
+        return
+    notes = {}
+    for year in sorted({line.split()[1] for line in rejected}):
+        path = settings.output_dir / year / "validation" / "submissions.csv"
+        if path.exists():
+            with path.open(encoding="utf-8", newline="") as f:
+                for r in csv.DictReader(f):
+                    notes.setdefault(f"{r['census']} {r['year']} {r['la_code']}", r["figures_from_en"])
+    print(
+        f"{len(rejected)} return(s) failed validation and were not stored"
+        + ("; --strict: the build exits 1" if strict else "; everything else is built and released")
+        + ":",
+        file=sys.stderr,
+    )
+    for line in sorted(set(rejected)):
+        census, year, la = line.split()
+        report = settings.output_dir / year / "validation" / census / f"{la}.html"
+        print(f"  {census.upper()} {year} {la}: {notes.get(line, 'not stored')} (report: {report})", file=sys.stderr)
 
 
 def _import_great_expectations() -> None:
@@ -455,16 +514,21 @@ def _run_output_kept():
 
 
 def seeds_hash() -> str:
-    """A hash of every seed file: the reference data the warehouse must hold."""
+    """A hash of every seed file and reference model: the reference data the warehouse must hold."""
     import hashlib
 
-    from orchestration.paths import SEEDS_DIR
+    from orchestration.paths import DBT_PROJECT_DIR, SEEDS_DIR
 
     h = hashlib.sha256()
     for path in sorted(SEEDS_DIR.rglob("*")):
         if path.is_file():
             h.update(f"{path.relative_to(SEEDS_DIR)}\n".encode())
             h.update(path.read_bytes())
+    # the models built with the seeds (dbt tag `reference`: dim_local_authority)
+    for path in sorted((DBT_PROJECT_DIR / "models").rglob("*.sql")):
+        text = path.read_bytes()
+        if b"tags=['reference']" in text:
+            h.update(f"{path.name}\n".encode() + text)
     return h.hexdigest()
 
 
@@ -616,8 +680,11 @@ def _demo(args: argparse.Namespace) -> int:
                 f"   {census.upper()} {la}: {sum(errors.values())} error(s) {dict(errors)}, "
                 f"{sum(warnings.values())} warning(s) {dict(warnings)} -> {report_dir / (la + '.html')}"
             )
-    if failed and rebuilt == 0:
-        print("cssd demo: the faulty resubmissions were accepted: a gate is broken", file=sys.stderr)
+    if {census for census, _ in failed} != set(faults):  # each census has a resubmission with errors
+        print("cssd demo: the faulty resubmissions passed validation: a gate is broken", file=sys.stderr)
+        return 1
+    if rebuilt != 0:
+        print("cssd demo: the rebuild after the faulty resubmissions failed", file=sys.stderr)
         return 1
     if failed:
         print(
@@ -678,12 +745,52 @@ def _dev(args: argparse.Namespace) -> int:
         "DO_NOT_TRACK": "1",
         "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
     }
+    if demo_landing(settings):
+        env["CSSD_DEMO"] = "1"
+        print(f"demo mode: {settings.landing_dir} holds synthetic returns made by cssd generate (public demo key)")
     dagster = os.path.join(os.path.dirname(sys.executable), "dagster")
     cmd = [dagster, "dev", "-h", args.host, "-p", str(args.port), "-w", str(REPO_ROOT / "workspace.yaml")]
-    print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={home})")
-    os.chdir(REPO_ROOT)
-    os.execve(dagster, cmd, env)
-    return 0  # not reached
+    print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={home})", flush=True)
+    return _run_until_signalled(cmd, env, REPO_ROOT)
+
+
+def demo_landing(settings) -> bool:
+    """`cssd dev` on a data folder that `cssd generate` made (its landing folder marked synthetic) and no
+    key set: demo mode, as `cssd demo` that made it, without the user having to say CSSD_DEMO=1."""
+    from orchestration.lib.keys import is_marked_synthetic
+
+    return not settings.demo and settings.pseudonym_key is None and is_marked_synthetic(settings.landing_dir)
+
+
+def _run_until_signalled(cmd: "list[str]", env: dict, cwd) -> int:
+    """Run ``cmd`` (dagster dev) and stop it cleanly on SIGTERM or SIGINT: dagster dev shuts its webserver,
+    daemon and code servers down on SIGINT, but not on SIGTERM (what `kill`, systemd and CI send)."""
+    import signal
+    import subprocess
+
+    child = subprocess.Popen(cmd, env=env, cwd=cwd)
+    stopping: list[float] = []
+
+    def stop(signum, _frame):
+        stopping.append(time.monotonic())
+        # A Ctrl-C in the terminal reaches dagster dev itself (same process group): not sent twice.
+        if signum == signal.SIGTERM and child.poll() is None:
+            child.send_signal(signal.SIGINT)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        while True:
+            try:
+                code = child.wait(timeout=1)
+                break
+            except subprocess.TimeoutExpired:
+                # asked twice, or a minute gone since asked: do not wait any longer for a clean shutdown
+                if stopping and (len(stopping) > 1 or time.monotonic() - stopping[0] > 60):
+                    child.kill()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0 if stopping else code
 
 
 def main(argv: "list[str] | None" = None) -> int:
@@ -712,6 +819,12 @@ def main(argv: "list[str] | None" = None) -> int:
     build.add_argument("--census", choices=["cla", "crcs", "all"], required=True)
     build.add_argument("--years", required=True, help="FIRST:LAST, e.g. 2014-15:2017-18")
     build.add_argument("--verbose", action="store_true", help="show the run's log")
+    build.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 if any return failed validation (by default such returns are listed, not stored, and "
+        "everything else is built and released: exit 0)",
+    )
     build.set_defaults(func=_build)
 
     rekey = sub.add_parser(

@@ -175,3 +175,45 @@ def reap_dead_runs(instance) -> list[str]:
         instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
         reaped.append(run.run_id)
     return reaped
+
+
+# The code location `make dev` loads (workspace.yaml: python_module orchestration.definitions): its
+# name is the module's, its one repository Dagster's default for a Definitions object.
+CODE_LOCATION = "orchestration.definitions"
+REPOSITORY = "__repository__"
+
+
+def remote_job_origin(job_name: str):
+    """Where the UI finds ``job_name``: the origin `dagster dev` gives the runs it launches. A run
+    created with it carries its code location (GraphQL ``repositoryOrigin``), so it is listed on the
+    job's page, in Overview › Timeline and on the asset pages like a run launched from the UI."""
+    import sys
+
+    from dagster._core.remote_origin import ManagedGrpcPythonEnvCodeLocationOrigin, RemoteRepositoryOrigin
+    from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+
+    from orchestration.paths import REPO_ROOT
+
+    location = ManagedGrpcPythonEnvCodeLocationOrigin(
+        loadable_target_origin=LoadableTargetOrigin(
+            executable_path=sys.executable, module_name=CODE_LOCATION, working_directory=str(REPO_ROOT)
+        ),
+        location_name=CODE_LOCATION,
+    )
+    return RemoteRepositoryOrigin(code_location_origin=location, repository_name=REPOSITORY).get_job_origin(job_name)
+
+
+def execute_with_origin(job, instance, **kwargs):
+    """``job.execute_in_process(instance=instance, **kwargs)``, the run created with the job's code
+    location origin (``remote_job_origin``); execute_in_process itself has no way to pass one."""
+    create = instance.create_run_for_job
+
+    def create_with_origin(*args, **kw):
+        kw.setdefault("remote_job_origin", remote_job_origin(job.name))
+        return create(*args, **kw)
+
+    instance.create_run_for_job = create_with_origin
+    try:
+        return job.execute_in_process(instance=instance, **kwargs)
+    finally:
+        del instance.create_run_for_job  # back to the class's method

@@ -102,7 +102,7 @@ def seeded_warehouse(tmp_path_factory):
             partial.unlink(missing_ok=True)
             dbt = Path(sys.executable).with_name("dbt")
             env = {**os.environ, "CSSD_WAREHOUSE": str(partial), "CSSD_DBT_TARGET": "duckdb"}
-            args = ["build", "--indirect-selection", "cautious", "--select", "resource_type:seed"]
+            args = ["build", "--indirect-selection", "cautious", "--select", "resource_type:seed tag:reference"]
             args += ["--target-path", str(root / "target"), "--project-dir", str(DBT_PROJECT_DIR)]
             args += ["--profiles-dir", str(DBT_PROJECT_DIR)]
             result = subprocess.run([str(dbt), *args], cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)

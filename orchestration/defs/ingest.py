@@ -4,8 +4,11 @@ Partitioned by collection year × LA. Nothing is ingested without the pseudonymi
 (orchestration/lib/keys.py), nor with a key other than the one the stored returns were made with
 (except in a `cssd rekey` run). Each LA's return is validated on its own and gets its validation
 report; a return that passes replaces that year × LA in the raw tables, one that
-fails leaves the data already stored in place. If any LA of the run fails, the run fails with
-one message naming every bad file, row, field and rule, after the passing LAs are stored.
+fails leaves the data already stored in place. Every validation is one row of the submission log
+(orchestration/lib/submissions.py). If any LA of the run fails, the run fails with one message
+naming every bad file, row, field and rule, after the passing LAs are stored and the raw checks
+have reported on what is stored (they pass: the stored returns are whole); the failure's
+metadata lists the failed returns (`failed_return_list`) so `cssd build` can go on without them.
 """
 
 from dagster import (
@@ -33,8 +36,10 @@ from orchestration.lib.keys import KeyRefused, ingest_key, key_fingerprint
 from orchestration.lib.landing import census_problems, root_problems
 from orchestration.lib.outputs.release_store import ensure_year_view
 from orchestration.lib.outputs.validation_report import write_la_report, write_summary
+from orchestration.lib.readers import return_files
 from orchestration.lib.reference import la_names
 from orchestration.lib.specs import submission_spec
+from orchestration.lib.submissions import now, received_at, record_attempts
 from orchestration.lib.warehouse import (
     RAW_SCHEMA,
     ensure_raw_tables,
@@ -153,7 +158,22 @@ def ingest_returns(
                 continue
             digests[(year.label, la)] = digest
             jobs.append((folder, census, year, la))
-        for (_folder, _, year, la), result in validate_many(jobs, key, SETTINGS.ingest_workers):
+        attempts = []
+        for (folder, _, year, la), result in validate_many(jobs, key, SETTINGS.ingest_workers):
+            attempts.append(
+                {
+                    "census": census,
+                    "year": year.label,
+                    "la_code": la,
+                    "digest": digests[(year.label, la)],
+                    "received_at": received_at(return_files(folder)),
+                    "checked_at": now(),
+                    "outcome": "accepted" if result.passed else "failed",
+                    "errors": len(result.errors),
+                    "warnings": len(result.warnings),
+                    "run_id": context.run_id,
+                }
+            )
             write_la_report(
                 validation_dir(census, year.label),
                 la,
@@ -185,6 +205,7 @@ def ingest_returns(
             validated = {la: (digests[(year.label, la)], len(result.warnings))}
             replace_partition(con, census, year.label, [la], result.tables, files, validated)
             stored[(year.label, la)] = {t: len(result.tables.get(t, [])) for t in tables}
+        record_attempts(con, attempts)
         years = sorted({y.label for y, _ in pairs})
         for y in years:
             if validation_dir(census, y).is_dir():
@@ -205,6 +226,14 @@ def ingest_returns(
                     partition=MultiPartitionKey({YEAR_DIM: y, LA_DIM: la}),
                     metadata={"rows": MetadataValue.int(counts[t])},
                 )
+        for t in tables:  # the stored returns are whole: the check says so, the run's failure is the bad return
+            ok, detail = checks[t]
+            yield AssetCheckResult(
+                asset_key=raw_key(census, t),
+                check_name="rows_match_ingested_files",
+                passed=ok,
+                metadata={"mismatches": MetadataValue.text(detail)},
+            )
         issues = [i for r in failed for i in r.errors]
         message = str(SubmissionError(issues, context=f"{census.upper()} returns"))
         raise Failure(
@@ -213,6 +242,9 @@ def ingest_returns(
             + ", ".join(str(validation_dir(census, r.year.label) / f"{r.la_code}.html") for r in failed),
             metadata={
                 "failed_returns": MetadataValue.int(len(failed)),
+                "failed_return_list": MetadataValue.text(
+                    "\n".join(f"{census} {r.year.label} {r.la_code}" for r in failed)
+                ),
                 "stored_returns": MetadataValue.int(len(stored)),
                 "landing_folders_not_read": MetadataValue.text("\n".join(ignored) or "none"),
             },

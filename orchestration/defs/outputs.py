@@ -86,7 +86,7 @@ def _published_asset(table_id: str):
             ),
         ],
         description=f"{table_id.upper()} — {spec.title}: disclosure control applied (CSSD_DISCLOSURE, default "
-        f"round5), [p]/[r] notes; staged as <data>/output/.staging/<year>/statswales/{table_id}.csv, released "
+        f"round5), [p]/[r] notes; staged as DATA/output/.staging/YEAR/statswales/{table_id}.csv, released "
         "with the year's release (release_files).",
     )
     def _publish(context: AssetExecutionContext, warehouse: WarehouseResource):
@@ -192,12 +192,15 @@ PUBLISHED_CRCS = PUBLISHED["crcs"]
             "reference, and every file the manifest lists has the hash it records.",
         )
     ],
-    description="A year's release: StatsWales lookups, <release>.ods and .xlsx (GSS spreadsheet guidance), "
+    # Descriptions are shown as Markdown/HTML in the UI: no <placeholders> (they vanish as tags); DATA and
+    # YEAR stand for the data folder and the collection year.
+    description="A year's release: StatsWales lookups, RELEASE.ods and .xlsx (GSS spreadsheet guidance), "
     "release.html, revisions.csv and manifest.json (with run_record.json), from the staged published tables of "
-    "both censuses (CRCS from 2009-10); written into a new folder and swapped in whole as <data>/output/<year>/.",
+    "both censuses (CRCS from 2009-10); written into a new folder and swapped in whole as DATA/output/YEAR/.",
 )
 def release_files(context: AssetExecutionContext, warehouse: WarehouseResource):
     from orchestration.lib.findings import compute_findings
+    from orchestration.defs.submissions import year_status
     from orchestration.lib.release_files import write_release
     from orchestration.lib.thresholds import load_thresholds
 
@@ -211,6 +214,7 @@ def release_files(context: AssetExecutionContext, warehouse: WarehouseResource):
             [[y.label for y in years]],
         ).df()
         findings = compute_findings(con, thresholds, [y.label for y in years])
+        status = {y.label: year_status(con, y.label) for y in years}  # which return each LA's figures use
     finally:
         con.close()
     problems: list[str] = []
@@ -220,7 +224,13 @@ def release_files(context: AssetExecutionContext, warehouse: WarehouseResource):
         landing = ingested[ingested["year"] == year.label].to_dict("records")
         found = findings[findings["year"] == year.label]
         manifest, year_problems = write_release(
-            SETTINGS, year, landing, run_id=context.run_id, years_in_run=in_run, findings=found
+            SETTINGS,
+            year,
+            landing,
+            run_id=context.run_id,
+            years_in_run=in_run,
+            findings=found,
+            submissions=status[year.label],
         )
         problems += [f"{year.label}: {p}" for p in year_problems]
         state = manifest.get("signoff", {}).get("status", "not signed off")

@@ -25,7 +25,7 @@ class CssdDbtTranslator(DagsterDbtTranslator):
     """Groups mirror the dbt folders; seeds form the reference group; raw sources map to raw assets."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        if dbt_resource_props["resource_type"] == "seed":
+        if dbt_resource_props["resource_type"] == "seed" or "reference" in dbt_resource_props.get("tags", []):
             return "reference"
         fqn = dbt_resource_props.get("fqn", [])
         for layer in LAYERS:
@@ -55,13 +55,14 @@ TRANSLATOR = CssdDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asse
 @dbt_assets(
     manifest=cssd_dbt_project.manifest_path,
     project=cssd_dbt_project,
-    select="resource_type:seed",
+    select="resource_type:seed tag:reference",
     dagster_dbt_translator=TRANSLATOR,
     pool=WAREHOUSE_POOL,
     name="dbt_reference_seeds",
 )
 def dbt_reference_seeds(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    """Code lists, era maps, LAs, populations and published figures, loaded by `dbt seed`."""
+    """Code lists, era maps, LAs, populations and published figures, loaded by `dbt seed`, and the
+    models made from them alone (tag `reference`: dim_local_authority), which both censuses read."""
     export_dbt_environment(warehouse)
     with warehouse.lock():
         yield from dbt.cli(["build", "--indirect-selection", "cautious"], context=context).stream()
@@ -81,8 +82,9 @@ def _build_years(context: AssetExecutionContext, dbt: DbtCliResource, warehouse:
                 crash_point("dbt", f"while dbt (pid {invocation.process.pid}) is running")
 
 
-# CRCS models (and REC1, which reads both censuses) carry the dbt tag `crcs`; everything else in
-# the layers is CLA or shared (dim_local_authority) and is built with the CLA years.
+# CRCS models (and REC1, which reads both censuses) carry the dbt tag `crcs`; reference models
+# (models/reference/, tag `reference`: dim_local_authority) are built with the seeds; everything else
+# in the layers is CLA and is built with the CLA years.
 @dbt_assets(
     manifest=cssd_dbt_project.manifest_path,
     project=cssd_dbt_project,

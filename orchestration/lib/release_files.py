@@ -48,6 +48,7 @@ def write_release(
     run_id: str = "",
     years_in_run: "tuple[str, ...]" = (),
     findings: "pd.DataFrame | None" = None,
+    submissions: "list[dict] | None" = None,
 ) -> tuple[dict, list[str]]:
     """Write the year's release from its staged tables and swap it in whole; return the manifest and
     what is wrong (empty = fine). A release that does not read back is not swapped in: the previous
@@ -56,7 +57,9 @@ def write_release(
     ``findings``: the year's QA findings (orchestration/lib/findings.py), written to qa/ and the
     manifest; None = none found. The sign-off record of the year, if any, goes in as signoff.json,
     and its state (signed off, stale, not signed off) into release.html, the workbooks, the manifest
-    and output_checking.csv (orchestration/lib/signoff.py)."""
+    and output_checking.csv (orchestration/lib/signoff.py).
+    ``submissions``: the status of the year's returns (lib/submissions.py), written as the release's
+    submissions.csv and .html: its quality note on which return each LA's figures come from."""
     import time
     from datetime import UTC, datetime
 
@@ -112,6 +115,10 @@ def write_release(
         history = history_from_statswales(output_dir, staged_years)
         html = write_release_html(out / "release.html", year.label, tables, history, notes)
         problems += check_release_files(ods, xlsx, html, tables)
+        if submissions is not None:
+            from orchestration.lib.submissions import write_status_files
+
+            write_status_files(out, submissions, year.label)
         manifest = release.build_manifest(
             out,
             year.label,

@@ -1,4 +1,5 @@
-"""A bad return from one LA: one readable error naming it; the other 21 LAs' data is stored."""
+"""A bad return from one LA: one readable error naming it; the other 21 LAs' data is stored and the
+build goes on to publish them (exit 0, the failed return listed; --strict: exit 1)."""
 
 import duckdb
 import pytest
@@ -27,10 +28,15 @@ def data(tmp_path_factory, seeded_warehouse):
     return data
 
 
-def test_one_bad_la_fails_the_build_with_one_readable_error(data):
+def test_one_bad_la_is_listed_with_one_readable_error_and_the_rest_is_published(data):
     result = run_cssd(["build", "--census", "cla", "--years", YEAR.label], data)
-    assert result.returncode == 1
+    assert result.returncode == 0, result.stderr[-3000:]
     err = result.stderr
+    assert "1 return(s) failed validation and were not stored" in err
+    assert f"CLA {YEAR.label} {BAD}: the return of " in err and "no return has been accepted: figures [x]" in err
+    assert (data / "output" / YEAR.label / "manifest.json").exists()
+    status = (data / "output" / YEAR.label / "submissions.csv").read_text(encoding="utf-8")
+    assert f"cla,{YEAR.label},{BAD}," in status and "failed_validation" in status
     assert f"cla/{YEAR.label}/{BAD}/episodes.csv row 2, field legal_status" in err
     assert "legal status is not a recognised code" in err
     assert "1 error(s) in 1 file(s)" in err
@@ -51,3 +57,9 @@ def test_one_bad_la_fails_the_build_with_one_readable_error(data):
     assert "CLA-027" in bad_report and ",error," in bad_report
     summary = (reports / "summary.csv").read_text()
     assert BAD in summary and "CLA-027" in summary
+
+
+def test_strict_makes_a_failed_return_fail_the_build(data):
+    result = run_cssd(["build", "--census", "cla", "--years", YEAR.label, "--strict"], data)
+    assert result.returncode == 1
+    assert "--strict: the build exits 1" in result.stderr
