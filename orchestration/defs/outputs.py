@@ -199,8 +199,8 @@ PUBLISHED_CRCS = PUBLISHED["crcs"]
     "both censuses (CRCS from 2009-10); written into a new folder and swapped in whole as DATA/output/YEAR/.",
 )
 def release_files(context: AssetExecutionContext, warehouse: WarehouseResource):
-    from orchestration.lib.findings import compute_findings
     from orchestration.defs.submissions import year_status
+    from orchestration.lib.findings import compute_findings
     from orchestration.lib.release_files import write_release
     from orchestration.lib.thresholds import load_thresholds
 

@@ -60,7 +60,8 @@ def read_catalogue(path: Path) -> dict[str, Entry]:
     with open(path, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         if reader.fieldnames != COLUMNS:
-            raise ValueError(f"{path.name}: header must be {','.join(COLUMNS)}, not {','.join(reader.fieldnames or [])}")
+            found = ",".join(reader.fieldnames or [])
+            raise ValueError(f"{path.name}: header must be {','.join(COLUMNS)}, not {found}")
         for line, row in enumerate(reader, start=2):
             entry = Entry(**{column: (row[column] or "").strip() for column in COLUMNS})
             where = f"{path.name} line {line}, key {entry.key!r}"
