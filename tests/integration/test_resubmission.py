@@ -92,7 +92,10 @@ def test_raw_checks_pass_the_failed_attempt_is_a_failed_run_and_runs_have_their_
             assert origin is not None, run.job_name
             assert origin.repository_origin.code_location_origin.location_name == CODE_LOCATION
             assert origin.repository_origin.repository_name == REPOSITORY
-            assert run.tags.get(".dagster/repository") == f"{REPOSITORY}@{CODE_LOCATION}"
+
+        # the filter of the UI's job pages and Timeline: the repository label tag, stored from the origin
+        labelled = instance.get_runs(RunsFilter(tags={".dagster/repository": f"{REPOSITORY}@{CODE_LOCATION}"}))
+        assert len(labelled) == len(instance.get_runs())
         for table in submission_spec("cla").table_names:
             key = AssetCheckKey(asset_key=AssetKey(f"raw_cla_{table}"), name="rows_match_ingested_files")
             latest = instance.event_log_storage.get_asset_check_execution_history(key, limit=1)[0]
