@@ -7,6 +7,7 @@ from orchestration.defs.jobs import cla_ingest, cla_transform, crcs_ingest, crcs
 from orchestration.defs.outputs import PUBLISHED_CLA, PUBLISHED_CRCS, release_files
 from orchestration.defs.quality import GE_CHECKS
 from orchestration.defs.resources import build_resources
+from orchestration.defs.retention import retention, weekly_retention
 from orchestration.defs.schedules import SCHEDULES, SENSORS, validation_sweep
 from orchestration.defs.sensors import cla_landing_sensor, crcs_landing_sensor
 from orchestration.defs.transform import dbt_cla_models, dbt_crcs_models, dbt_reference_seeds
@@ -23,8 +24,17 @@ defs = Definitions(
         release_files,
     ],
     asset_checks=GE_CHECKS,
-    jobs=[cla_ingest, cla_transform, crcs_ingest, crcs_transform, release, reference_build, validation_sweep],
-    schedules=SCHEDULES,
+    jobs=[
+        cla_ingest,
+        cla_transform,
+        crcs_ingest,
+        crcs_transform,
+        release,
+        reference_build,
+        validation_sweep,
+        retention,
+    ],
+    schedules=[*SCHEDULES, weekly_retention],
     sensors=[cla_landing_sensor, crcs_landing_sensor, *SENSORS],
     resources=build_resources(),
     executor=in_process_executor,
