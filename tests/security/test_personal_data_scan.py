@@ -149,3 +149,25 @@ def test_pseudonyms_cannot_be_linked_back_without_the_key(build):
             assert pid != hmac.new(b"", msg.encode(), hashlib.sha256).hexdigest()[:PSEUDONYM_LENGTH]
     assert len({pseudonym(KEY.encode(), la, cid) for la, cid in sample}) == len(sample)
     assert not any(cid in stored for _, cid in sample)
+
+
+def test_the_marts_and_publication_layers_hold_no_date_of_birth(build):
+    """Data minimisation (docs/security.md): the child-level marts hold the ages the definitions need, the
+    publication tables counts; neither holds a date of birth (nor an expected one, nor a UPN)."""
+    data, _, _ = build
+    con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
+    try:
+        columns = con.execute(
+            "select table_schema, table_name, column_name from information_schema.columns "
+            "where table_schema in ('marts', 'publication')"
+        ).fetchall()
+        staged = con.execute(
+            "select count(*) from information_schema.columns where table_schema = 'staging' "
+            "and column_name = 'date_of_birth'"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert {s for s, _, _ in columns} == {"marts", "publication"}
+    assert staged > 0, "the staging views hold dates of birth: the check below would find one in the marts"
+    held = [(s, t, c) for s, t, c in columns if "birth" in c.lower() or c.lower() in ("dob", "upn", "child_id")]
+    assert held == []
