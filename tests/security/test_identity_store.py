@@ -189,3 +189,31 @@ def test_without_the_key_ingestion_works_says_so_once_and_keeps_no_stale_identit
     # the key set again: the unchanged return lacking its identity file is stored again, with one
     assert ingest_in_process(monkeypatch, landing, warehouse, identity_key=KEY.encode(), demo=True).success
     assert sorted((landing / "identity").rglob("*.cssdid")) == files
+
+
+def test_a_pseudonym_rekey_rewrites_the_identity_store_with_the_new_pseudonyms(landing, monkeypatch):
+    from orchestration.defs.ingest import REKEY_TAG
+
+    warehouse = landing / "warehouse.duckdb"
+    first, second = "first-pseudonym-key-0123456789", "second-pseudonym-key-0123456789"
+    ours = {"identity_key": KEY.encode(), "demo": False}
+    assert ingest_in_process(monkeypatch, landing, warehouse, pseudonym_key=first.encode(), **ours).success
+    settings = settings_for(landing, CSSD_IDENTITY_KEY=KEY)
+    returns = [("cla", "2016-17", "W06000001"), ("cla", "2016-17", "W06000015")]
+    before = read_identities(settings, returns)
+    result = ingest_in_process(
+        monkeypatch, landing, warehouse, tags={REKEY_TAG: "1"}, pseudonym_key=second.encode(), **ours
+    )
+    assert result.success
+    after = read_identities(settings, returns)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        stored = {r[0] for r in con.execute("select child_pid from raw.cla_children where year = '2016-17'").fetchall()}
+    finally:
+        con.close()
+    assert stored <= set(after["child_pid"]) and not stored & set(before["child_pid"])
+    # the same children, UPNs and dates of birth, under the new pseudonyms
+    columns = ["la_code", "upn", "date_of_birth", "sex"]
+    assert sorted(map(tuple, before[columns].fillna("-").values)) == sorted(
+        map(tuple, after[columns].fillna("-").values)
+    )
