@@ -56,6 +56,7 @@ IDENTIFIER_COLUMNS = frozenset({ID_COLUMN, PSEUDONYM_COLUMN, "upn", "date_of_bir
 )
 LEFT_OUT = frozenset({"source_line"})
 IDENTIFIERS_FILE = "identifiers.csv"
+UPN_LENGTH = 13
 # A UK postcode (outward code, space optional, inward code): the scan's pattern
 POSTCODE = re.compile(rb"\b[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}\b")
 
@@ -316,7 +317,8 @@ def make_extract(settings, connect, request: Request) -> ExtractResult:
     os.chmod(tmp, 0o700)
     try:
         result = _write_parts(tmp, request, mapping, identities, tables, extract_id, started)
-        upns = set(identities["upn"].dropna().astype(str))
+        # the UPNs themselves (13 characters), not the UN1-UN5 codes that say why there is none
+        upns = {u for u in identities["upn"].dropna().astype(str) if len(u) == UPN_LENGTH}
         pids = set(identities["child_pid"].dropna().astype(str)) | set(mapping[PSEUDONYM_COLUMN])
         problems = scan_content(tmp / "content", upns, pids)
         if problems:
@@ -324,6 +326,8 @@ def make_extract(settings, connect, request: Request) -> ExtractResult:
                 "the content part failed the scan for identifiers, so the extract was not made (nothing is left "
                 "behind): " + "; ".join(problems)
             )
+        if request.out.exists():  # made meanwhile: rename would replace an empty folder
+            raise ExtractError(f"{request.out} was made while the extract was written: nothing was written")
         os.rename(tmp, request.out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

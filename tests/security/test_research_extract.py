@@ -288,3 +288,28 @@ def test_the_cli_makes_an_extract_and_reports_it(stored, tmp_path, capsys, monke
     frame = pd.read_csv(out / "content" / "crcs_children.csv", dtype=str)
     assert set(frame["year"]) == {YEARS[-1]} and set(frame["la_code"]) == set(LAS)
     assert os.stat(out).st_mode & 0o777 == 0o700
+
+
+def test_an_identity_store_missing_a_return_or_out_of_date_is_refused(stored, tmp_path):
+    import shutil
+
+    from orchestration.lib.identity import read_identities, return_path, store_identities
+
+    source, secret = stored
+    data = tmp_path / "data"
+    shutil.copytree(source / "identity", data / "identity")
+    shutil.copyfile(source / "warehouse.duckdb", data / "warehouse.duckdb")
+    settings = settings_for(data, CSSD_IDENTITY_KEY=secret)
+    one = ("crcs", YEARS[-1], LAS[0])
+    path = return_path(settings.identity_dir, *one)
+    kept = path.read_bytes()
+    path.unlink()
+    with pytest.raises(ExtractError, match=f"no record of 1 stored return.*crcs/{YEARS[-1]}/{LAS[0]}"):
+        _extract(data, secret, tmp_path / "a")
+    # an identity file that lacks a child of the return (stored before a resubmission, say)
+    path.write_bytes(kept)
+    rows = read_identities(settings, [one])
+    store_identities(settings, *one, rows.iloc[1:].drop(columns=["census", "year"]))
+    with pytest.raises(ExtractError, match=f"out of date for 1 return.*crcs/{YEARS[-1]}/{LAS[0]}"):
+        _extract(data, secret, tmp_path / "b")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
