@@ -253,10 +253,25 @@ def scan_content(folder: Path, upns: "set[str]", pids: "set[str]") -> list[str]:
     return problems
 
 
+TOKEN = re.compile(rb"[A-Za-z0-9]+")
+
+
 def _any_in(data: bytes, needles: "list[bytes]") -> bool:
-    """Whether any needle occurs in ``data``: one regular expression over all of them (one pass)."""
-    pattern = re.compile(b"|".join(re.escape(n) for n in sorted(set(needles), key=len, reverse=True)))
-    return pattern.search(data) is not None
+    """Whether any needle (letters and digits: a UPN, a pseudonym) occurs in ``data``, alone or inside a longer
+    run of letters and digits. Every window of each needle's length in every such run is looked up in a set:
+    linear in the size of the data, whatever the number of needles (a regular expression of tens of
+    thousands of alternatives is not)."""
+    by_length: dict[int, set[bytes]] = {}
+    for n in needles:
+        by_length.setdefault(len(n), set()).add(n)
+    for token in set(TOKEN.findall(data)):
+        for length, group in by_length.items():
+            if len(token) == length:
+                if token in group:
+                    return True
+            elif len(token) > length and any(token[i : i + length] in group for i in range(len(token) - length + 1)):
+                return True
+    return False
 
 
 def make_extract(settings, connect, request: Request) -> ExtractResult:
