@@ -166,10 +166,22 @@ def _content_tables(con, census: str, years: list[str]) -> dict[str, pd.DataFram
     return out
 
 
+def sex_groups() -> pd.DataFrame:
+    """census, code, sex (male, female, other): the code lists' mapping of every era's sex codes (the seed
+    dbt_project/seeds/mappings/sex_groups.csv, which the staging models use too)."""
+    from orchestration.paths import MAPPING_SEEDS_DIR
+
+    return pd.read_csv(MAPPING_SEEDS_DIR / "sex_groups.csv", dtype=str)
+
+
 def _identifiers(identities: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
     """One row per system id: the latest return's UPN, date of birth and sex (a later value wins; a missing
-    value does not replace a given one). CLA counts after CRCS within a year."""
-    rows = identities.assign(_order=identities["census"].map({"crcs": 0, "cla": 1}))
+    value does not replace a given one). CLA counts after CRCS within a year. Sex is given as male, female
+    or other whatever the era's code (1/2 before 2016-17, M/F after); a code not in the list is kept."""
+    groups = sex_groups().rename(columns={"code": "sex", "sex": "_sex"})
+    identities = identities.astype({"sex": "object"}).merge(groups, on=["census", "sex"], how="left")
+    identities["sex"] = identities["_sex"].where(identities["_sex"].notna(), identities["sex"])
+    rows = identities.drop(columns="_sex").assign(_order=identities["census"].map({"crcs": 0, "cla": 1}))
     rows = rows.sort_values(["year", "_order"], kind="stable")
     latest = rows.groupby(["la_code", "child_pid"], sort=False)[["upn", "date_of_birth", "sex"]].last().reset_index()
     out = mapping.merge(latest, on=["la_code", "child_pid"], how="left")
@@ -372,7 +384,8 @@ def _write_parts(tmp, request, mapping, identities, tables, extract_id, started)
     _write_manifest(
         ident,
         {**common, "part": "identifiers", "for": "the trusted third party (linkage)",
-         "holds": "one row per child: system_id, upn, date_of_birth, sex, la_code", "files": parts["identifiers"]},
+         "holds": "one row per child: system_id, upn, date_of_birth, sex (male, female or other), la_code",
+         "files": parts["identifiers"]},
     )  # fmt: skip
     content = tmp / "content"
     os.mkdir(content, 0o700)

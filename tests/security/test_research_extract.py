@@ -80,6 +80,8 @@ def test_joining_the_parts_gives_back_every_child_once_across_censuses_and_years
     identifiers = pd.read_csv(out / "identifiers" / "identifiers.csv", dtype=str, keep_default_na=False)
     content = _read(out / "content")
     assert identifiers["system_id"].is_unique
+    # the era's codes mapped by the code list; none for a care leaver found only in that table (no sex there)
+    assert {"male", "female"} <= set(identifiers["sex"]) <= {"male", "female", "other", ""}
     in_content = set().union(*(set(f["system_id"]) for f in content.values()))
     assert in_content == set(identifiers["system_id"])
     # The landing files' children: one per (LA, child id), whichever census and year they are in.
