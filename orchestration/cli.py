@@ -3,6 +3,9 @@
     cssd generate --census all --years all [--seed N] [--scale F] [--las W06…] [--faults default]
     cssd build --census all --years 2014-15:2017-18     (cla, crcs or all; CLA is built first)
     cssd rekey                                           (after changing CSSD_PSEUDONYM_KEY)
+    cssd rekey --identity                                (after changing CSSD_IDENTITY_KEY)
+    cssd extract --for research --census cla,crcs --years 2019-20:2023-24 --out DIR   (docs/research.md)
+    cssd retention [--apply]                             (what the retention periods delete)
     cssd validate <data>/landing/crcs/2024-25/W06000015/
     cssd headlines [--census crcs]
 
@@ -448,7 +451,12 @@ def _returns_not_under(settings, key: bytes) -> list[tuple[str, str, str]]:
 
 
 def _rekey(args: argparse.Namespace) -> int:
-    """Re-ingest every stored return with the key now in CSSD_PSEUDONYM_KEY, then rebuild and re-release."""
+    """Re-ingest every stored return with the key now in CSSD_PSEUDONYM_KEY, then rebuild and re-release;
+    with --identity, re-encrypt the identity store under CSSD_IDENTITY_KEY instead (lib/identity.py)."""
+    if getattr(args, "identity", False):
+        from orchestration.lib.identity import rekey_command
+
+        return rekey_command()
     from orchestration.lib.keys import KeyRefused, ingest_key, key_fingerprint
     from orchestration.lib.readers import return_files
     from orchestration.lib.years import CollectionYear
@@ -793,6 +801,15 @@ def _run_until_signalled(cmd: "list[str]", env: dict, cwd) -> int:
     return 0 if stopping else code
 
 
+def _lib_command(module: str, args: argparse.Namespace) -> int:
+    """A command whose whole logic is ``command(settings, args)`` of a lib module."""
+    import importlib
+
+    from orchestration.settings import load_settings
+
+    return importlib.import_module(module).command(load_settings(), args)
+
+
 def main(argv: "list[str] | None" = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     # Dagster flags the parameters it still calls beta (backfill_policy…) on every import: not news
@@ -832,7 +849,23 @@ def main(argv: "list[str] | None" = None) -> int:
         help="after changing CSSD_PSEUDONYM_KEY: re-ingest every stored return with the new key, rebuild, re-release",
     )
     rekey.add_argument("--verbose", action="store_true", help="show the runs' log")
+    rekey.add_argument(
+        "--identity",
+        action="store_true",
+        help="after changing CSSD_IDENTITY_KEY: re-encrypt the identity store (old key in CSSD_IDENTITY_KEY_PREVIOUS)",
+    )
     rekey.set_defaults(func=_rekey)
+
+    ext = sub.add_parser("extract", help="a research extract in two parts: identifiers and content (docs/research.md)")
+    ext.add_argument("--for", dest="purpose", required=True, help="research")
+    ext.add_argument("--census", required=True, help="cla, crcs or cla,crcs")
+    ext.add_argument("--years", required=True, help="FIRST:LAST, e.g. 2019-20:2023-24")
+    ext.add_argument("--out", required=True, help="a new folder: identifiers/ and content/ are written in it")
+    ext.set_defaults(func=lambda a: _lib_command("orchestration.lib.extract", a))
+
+    ret = sub.add_parser("retention", help="what the retention periods delete (landing files, identities, raw rows)")
+    ret.add_argument("--apply", action="store_true", help="delete it, and log every deletion (default: only list)")
+    ret.set_defaults(func=lambda a: _lib_command("orchestration.lib.retention", a))
 
     val = sub.add_parser("validate", help="check one LA's return (folder or workbook) before submitting it")
     val.add_argument("path", help="the LA folder (…/<year>/<gss>/) or its submission.xlsx")

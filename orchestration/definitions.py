@@ -8,6 +8,7 @@ from orchestration.defs.jobs import cla_ingest, cla_transform, crcs_ingest, crcs
 from orchestration.defs.outputs import PUBLISHED_CLA, PUBLISHED_CRCS, release_files
 from orchestration.defs.quality import GE_CHECKS, QA_CHECKS
 from orchestration.defs.resources import build_resources
+from orchestration.defs.retention import retention, weekly_retention
 from orchestration.defs.schedules import SCHEDULES, SENSORS, validation_sweep
 from orchestration.defs.sensors import cla_landing_sensor, crcs_landing_sensor
 from orchestration.defs.submissions import submission_status, submission_status_job
@@ -35,8 +36,9 @@ defs = Definitions(
         reference_build,
         validation_sweep,
         submission_status_job,
+        retention,
     ],
-    schedules=SCHEDULES,
+    schedules=[*SCHEDULES, weekly_retention],
     sensors=[cla_landing_sensor, crcs_landing_sensor, *SENSORS, *AUTOMATION_SENSORS],
     resources=build_resources(),
     executor=in_process_executor,

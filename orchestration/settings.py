@@ -20,6 +20,12 @@ CSSD_DUCKDB_MEMORY_LIMIT  memory DuckDB may use in a dbt build before it spills 
 CSSD_QUALITY_THRESHOLDS  the QA thresholds file of the plausibility checks (default the repository's
                     quality_thresholds.toml; docs/quality.md)
 CSSD_SCHEDULES      on: the schedules and the annual chain sensor start switched on (default off)
+CSSD_IDENTITY_KEY   secret key of the identity store (UPN, date of birth, sex by pseudonym, for research
+                    extracts; docs/security.md, docs/research.md). Unset: no identity store is kept
+CSSD_IDENTITY_KEY_PREVIOUS  the identity key being replaced, for `cssd rekey --identity` only
+CSSD_RETAIN_LANDING, CSSD_RETAIN_IDENTITY, CSSD_RETAIN_RAW  how many collection years after a year is
+                    final its landing files, identity records and raw rows are kept (a whole number, or
+                    `forever`); defaults 1, 2 and forever (`cssd retention`, orchestration/lib/retention.py)
 
 Production on PostgreSQL (docs/deploy.md); unset, cssd runs on DuckDB + SQLite as before:
 CSSD_DBT_TARGET     duckdb (default) or postgres: the warehouse the raw schema is written to and the
@@ -67,6 +73,13 @@ class Settings:
     dagster_storage: str = "sqlite"  # or "postgres" (CSSD_DAGSTER_STORAGE)
     ingest_workers: int = 1
     quality_thresholds: "Path | None" = None  # CSSD_QUALITY_THRESHOLDS; None: the repository's quality_thresholds.toml
+    identity_key: "bytes | None" = field(default=None, repr=False)  # CSSD_IDENTITY_KEY (lib/identity.py)
+    previous_identity_key: "bytes | None" = field(default=None, repr=False)  # CSSD_IDENTITY_KEY_PREVIOUS
+    # Years after a collection year is final that its landing files, identity records and raw rows are
+    # kept (None: forever); lib/retention.py explains the defaults.
+    retain_landing: "int | None" = 1
+    retain_identity: "int | None" = 2
+    retain_raw: "int | None" = None
 
     def is_provisional(self, year: CollectionYear) -> bool:
         final = self.final_through or self.latest_year.previous()
@@ -79,6 +92,18 @@ class Settings:
     @property
     def output_dir(self) -> Path:
         return self.data_dir / "output"
+
+    @property
+    def identity_dir(self) -> Path:
+        return self.data_dir / "identity"
+
+    @property
+    def extracts_log(self) -> Path:
+        return self.data_dir / "extracts" / "audit.log"
+
+    @property
+    def retention_log(self) -> Path:
+        return self.data_dir / "retention" / "retention.log"
 
     @property
     def dagster_home(self) -> Path:
@@ -173,6 +198,26 @@ def _workers(text: "str | None") -> int:
     return n
 
 
+def _retain(env, name: str, default: "int | None") -> "int | None":
+    text = (env.get(name) or "").strip().lower()
+    if not text:
+        return default
+    if text == "forever":
+        return None
+    try:
+        n = int(text)
+    except ValueError:
+        raise ValueError(f"{name}={text!r}: a whole number of years after the year is final, or forever") from None
+    if n < 0:
+        raise ValueError(f"{name}={n}: a number of years cannot be negative")
+    return n
+
+
+def _secret(env, name: str) -> "bytes | None":
+    value = env.get(name) or None
+    return value.encode("utf-8") if value else None
+
+
 def load_settings(environ: "dict[str, str] | None" = None) -> Settings:
     env = os.environ if environ is None else environ
     data_dir = Path(env.get("CSSD_DATA_DIR") or "./data").expanduser().resolve()
@@ -209,4 +254,9 @@ def load_settings(environ: "dict[str, str] | None" = None) -> Settings:
         quality_thresholds=Path(env["CSSD_QUALITY_THRESHOLDS"]).expanduser().resolve()
         if env.get("CSSD_QUALITY_THRESHOLDS")
         else None,
+        identity_key=_secret(env, "CSSD_IDENTITY_KEY"),
+        previous_identity_key=_secret(env, "CSSD_IDENTITY_KEY_PREVIOUS"),
+        retain_landing=_retain(env, "CSSD_RETAIN_LANDING", 1),
+        retain_identity=_retain(env, "CSSD_RETAIN_IDENTITY", 2),
+        retain_raw=_retain(env, "CSSD_RETAIN_RAW", None),
     )

@@ -30,6 +30,7 @@ from dagster import (
 from orchestration.defs.context import SETTINGS, WAREHOUSE_POOL
 from orchestration.defs.partitions import LA_DIM, YEAR_DIM, YEAR_LA, YEARS, local_authorities, year_la_pairs
 from orchestration.defs.resources import WarehouseResource
+from orchestration.lib.identity import identity_current, store_identities
 from orchestration.lib.ingest import validate_many, validation_digest
 from orchestration.lib.issues import SubmissionError
 from orchestration.lib.keys import KeyRefused, ingest_key, key_fingerprint
@@ -150,7 +151,12 @@ def ingest_returns(
                 continue
             digest = validation_digest(folder, census, year, key)
             prior = known.get((year.label, la))
-            if prior and prior[0] == digest and (validation_dir(census, year.label) / f"{la}.html").exists():
+            if (
+                prior
+                and prior[0] == digest
+                and (validation_dir(census, year.label) / f"{la}.html").exists()
+                and identity_current(SETTINGS, census, year.label, la)
+            ):
                 # unchanged since it was validated and stored: nothing to do (its report stands)
                 stored[(year.label, la)] = prior[2]
                 warnings += prior[1]
@@ -204,6 +210,7 @@ def ingest_returns(
             ]
             validated = {la: (digests[(year.label, la)], len(result.warnings))}
             replace_partition(con, census, year.label, [la], result.tables, files, validated)
+            store_identities(SETTINGS, census, year.label, la, result.identity)  # issue 17: lib/identity.py
             stored[(year.label, la)] = {t: len(result.tables.get(t, [])) for t in tables}
         record_attempts(con, attempts)
         years = sorted({y.label for y, _ in pairs})

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
+from orchestration.lib.identity import identity_frame
 from orchestration.lib.issues import Issue, SubmissionError
 from orchestration.lib.pseudonymise import pseudonymise_series
 from orchestration.lib.readers import LINE_COLUMN, LoadedTable, read_return_folder, submitted_las
@@ -57,6 +58,7 @@ class LAReturn:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # ready for raw (empty if errors)
     files: list[dict] = field(default_factory=list)  # table, file, sha256, rows
     issues: list[Issue] = field(default_factory=list)
+    identity: "pd.DataFrame | None" = None  # for the identity store (lib/identity.py), if it passes
 
     @property
     def errors(self) -> list[Issue]:
@@ -171,6 +173,7 @@ def validate_return(
             typed[name] = frame
     if out.errors:
         return _sorted(out)
+    out.identity = identity_frame(typed, la_code, key)  # UPN, date of birth, sex by pseudonym: lib/identity.py
     for name, frame in typed.items():
         frame = frame.drop(columns=[c for c in frame.columns if c in DROPPED_ON_INGEST])
         pid = pseudonymise_series(key, la_code, frame[ID_COLUMN].astype("object"))

@@ -26,6 +26,7 @@ from tests.security.scan import describe, scan
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("scan")]
 
 KEY = "scan-test-key-0123456789"
+IDENTITY_KEY = "scan-test-identity-key-0123456789abcdef"
 LAS = ["W06000002", "W06000012"]  # Gwynedd GWN000123, Neath Port Talbot NPT000123 (CRCS: GWNS…, NPTS…)
 YEARS = [CollectionYear.parse("2015-16"), CollectionYear.parse("2016-17")]
 ID_SHAPE = re.compile(r"[A-Z]{3}S?\d{6}")
@@ -69,6 +70,7 @@ def build(tmp_path_factory, seeded_warehouse):
         ["build", "--census", "all", "--years", "2015-16:2016-17"],
         data,
         CSSD_PSEUDONYM_KEY=KEY,
+        CSSD_IDENTITY_KEY=IDENTITY_KEY,  # the identity store is written too, and scanned with the rest
         CSSD_FINAL_THROUGH="2015-16",
     )
     assert result.returncode == 0, result.stderr[-4000:] + result.stdout[-2000:]
@@ -149,3 +151,45 @@ def test_pseudonyms_cannot_be_linked_back_without_the_key(build):
             assert pid != hmac.new(b"", msg.encode(), hashlib.sha256).hexdigest()[:PSEUDONYM_LENGTH]
     assert len({pseudonym(KEY.encode(), la, cid) for la, cid in sample}) == len(sample)
     assert not any(cid in stored for _, cid in sample)
+
+
+def test_the_marts_and_publication_layers_hold_no_date_of_birth(build):
+    """Data minimisation (docs/security.md): the child-level marts hold the ages the definitions need, the
+    publication tables counts; neither holds a date of birth (nor an expected one, nor a UPN)."""
+    data, _, _ = build
+    con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
+    try:
+        columns = con.execute(
+            "select table_schema, table_name, column_name from information_schema.columns "
+            "where table_schema in ('marts', 'publication')"
+        ).fetchall()
+        staged = con.execute(
+            "select count(*) from information_schema.columns where table_schema = 'staging' "
+            "and column_name = 'date_of_birth'"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert {s for s, _, _ in columns} == {"marts", "publication"}
+    assert staged > 0, "the staging views hold dates of birth: the check below would find one in the marts"
+    held = [(s, t, c) for s, t, c in columns if "birth" in c.lower() or c.lower() in ("dob", "upn", "child_id")]
+    assert held == []
+
+
+def test_the_identity_store_is_written_by_the_build_and_a_research_extract_holds_no_identifier(build):
+    """`cssd build` with CSSD_IDENTITY_KEY keeps one encrypted identity file per stored return (scanned with
+    everything the build wrote, above); an extract of the build has no child id, UPN or postcode in its
+    content part, in any encoding (dates of birth: tests/security/test_research_extract.py)."""
+    data, _, _ = build
+    files = sorted(p.relative_to(data / "identity").as_posix() for p in (data / "identity").rglob("*.cssdid"))
+    assert files == [f"{c}/{y.label}/{la}.cssdid" for c in ("cla", "crcs") for y in YEARS for la in LAS]
+    out = data.parent / "extract"
+    result = run_cssd(
+        ["extract", "--for", "research", "--census", "cla,crcs", "--years", "2015-16:2016-17", "--out", str(out)],
+        data,
+        CSSD_PSEUDONYM_KEY=KEY,
+        CSSD_IDENTITY_KEY=IDENTITY_KEY,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    needles = {k: v for k, v in landing_needles(data / "landing").items() if k in ("child_id", "upn", "postcode")}
+    assert scan([out / "content"], needles) == []
+    assert {k for _, k, _ in scan([out / "identifiers"], needles)} == {"upn"}  # the TTP's part: UPNs, no id
