@@ -105,7 +105,9 @@ def _header_issues(
                 Issue(file, 1, m, "file.missing_column", f"required column is missing for {year.label} ({era} era)")
             )
         for x in extra:
-            issues.append(Issue(file, 1, x, "file.unexpected_column", _unexpected_column_message(x, spec, census, era, year)))
+            issues.append(
+                Issue(file, 1, x, "file.unexpected_column", _unexpected_column_message(x, spec, census, era, year))
+            )
     return issues, {h: expected[h] for h in got if h in expected}
 
 
