@@ -23,7 +23,10 @@ Year-on-year checks (plausibility, never a block): a count of children is a coun
 independent events and stays, LA by LA and year by year, close to a Poisson variable around a slowly
 moving level; two such counts with the same mean n differ by a standard deviation of about sqrt(2n).
 A change larger than 3 sqrt(2 n) — with n the larger of the two years — happens by chance about 3 times
-in 1,000 (normal approximation), so it is flagged as worth a look. At least 10 children must change
+in 1,000 (normal approximation), so it is flagged as worth a look. The CLA stock at 31 March is not
+such a count: most children carry over, and its change over the year is the children who started less
+those who ceased, whose variance is about started + ceased (two Poisson flows); so its limit is
+3 sqrt(started + ceased), this year's flows (from the current return). At least 10 children must change
 before a change is flagged: below that, the smallest LAs' counts (a few adoptions a year) would flag
 on ordinary variation that the normal approximation does not describe. A count that falls to 0
 from 10 or more is flagged whatever the arithmetic (a table or code left out of the export).
@@ -48,6 +51,7 @@ class Measure:
     key: str  # catalogue key validator.measure.<key>
     previous: int | None
     current: int | None
+    variance: float | None = None  # of the year-on-year change; None: 2n (see the module docstring)
 
     @property
     def change(self) -> int | None:
@@ -60,8 +64,8 @@ class Measure:
         """The largest change not flagged (see the module docstring)."""
         if self.previous is None or self.current is None:
             return None
-        n = max(self.previous, self.current)
-        return max(MIN_CHANGE, math.ceil(SIGMAS * math.sqrt(2 * n)))
+        variance = self.variance if self.variance is not None else 2 * max(self.previous, self.current)
+        return max(MIN_CHANGE, math.ceil(SIGMAS * math.sqrt(variance)))
 
     @property
     def flag(self) -> str | None:
@@ -181,5 +185,10 @@ def compare(
 ) -> Comparison:
     now = counts(census, current, year)
     before = counts(census, previous, year.previous()) if previous else {}
-    measures = [Measure(key, before.get(key), now.get(key)) for key in ORDER[census] if key in now or key in before]
+    flows = now.get("cla.started", 0) + now.get("cla.ceased", 0) if census == "cla" else None
+    measures = [
+        Measure(key, before.get(key), now.get(key), flows if key == "cla.looked_after_31_march" else None)
+        for key in ORDER[census]
+        if key in now or key in before
+    ]
     return Comparison(census, year.previous().label, previous_source, measures, list(problems or []))

@@ -21,7 +21,7 @@ h2{font-size:1.2rem;margin:1.6rem 0 .5rem}h3{font-size:1rem;margin:0}.meta{color
 table{border-collapse:collapse;width:100%;font-size:.88rem;background:#fff}
 th,td{border:1px solid #c8c8c8;padding:.3rem .45rem;text-align:left;vertical-align:top}
 th{background:#e9e9e6}td.n{text-align:right;font-variant-numeric:tabular-nums}
-.sev{font-weight:700;white-space:nowrap}.sev.error{color:#b00020}.sev.warning{color:#8a5a00}
+.sev{font-weight:700;white-space:nowrap}.id,.value{white-space:nowrap}.sev.error{color:#b00020}.sev.warning{color:#8a5a00}
 .flag{color:#b00020;font-weight:600}.value{font-family:ui-monospace,Consolas,monospace}
 .muted{color:#6f777b;font-style:italic}
 .filters{display:flex;flex-wrap:wrap;gap:.6rem 1.2rem;align-items:end;background:#fff;border:1px solid #c8c8c8;
@@ -88,7 +88,7 @@ def _issue_rows(r: Report, findings: list[Finding]) -> str:
             f'<tr class="issue" data-rule="{_e(f.rule)}" data-severity="{_e(f.severity)}" '
             f'data-table="{_e(f.table)}" data-field="{_e(f.field or "")}">'
             f'<td class="sev {_e(f.severity)}">{_e(r.t("validator.severity." + f.severity))}</td>'
-            f"<td>{_e(f.rule)}</td><td>{_e(f.file.rsplit('/', 1)[-1])}</td>"
+            f'<td class="id">{_e(f.rule)}</td><td>{_e(f.file.rsplit("/", 1)[-1])}</td>'
             f'<td class="n">{_e(f.row)}</td><td>{_e(f.field)}</td>{_value_cell(r, f)}'
             f'<td>{_e(f.message)}<div class="hint"><strong>{_e(r.t("validator.col.what_to_do"))}:</strong> '
             f"{_e(f.hint)}</div></td></tr>"
@@ -126,8 +126,9 @@ def _summary(r: Report) -> str:
     heads = ["rule", "severity", "message", "issues", "children"]
     head = "".join(f'<th scope="col">{_e(r.t("validator.col." + h))}</th>' for h in heads)
     body = "".join(
-        f'<tr><td>{_e(s.rule)}</td><td class="sev {_e(s.severity)}">{_e(r.t("validator.severity." + s.severity))}'
-        f'</td><td>{_e(s.message)}</td><td class="n">{s.issues}</td><td class="n">{s.children}</td></tr>'
+        f'<tr><td class="id">{_e(s.rule)}</td><td class="sev {_e(s.severity)}">'
+        f"{_e(r.t('validator.severity.' + s.severity))}</td><td>{_e(s.message)}</td>"
+        f'<td class="n">{s.issues}</td><td class="n">{s.children}</td></tr>'
         for s in r.summary
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -205,11 +206,8 @@ def render_html(r: Report) -> bytes:
         children=len(r.children),
         files=len(r.file_findings),
     )
-    selection = (
-        f"<p>{_e(r.t('validator.selection', count=len(r.rules_run), total=r.rules_total, ids=', '.join(r.rules_run)))}</p>"
-        if r.selection
-        else ""
-    )
+    chosen = r.t("validator.selection", count=len(r.rules_run), total=r.rules_total, ids=", ".join(r.rules_run))
+    selection = f"<p>{_e(chosen)}</p>" if r.selection else ""
     filters = (
         '<form id="filters" class="filters" onsubmit="return false">'
         + _options(r.t("validator.col.rule"), "rule", rules, all_text)
