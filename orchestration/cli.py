@@ -521,8 +521,8 @@ def _validate(args: argparse.Namespace) -> int:
     year.era(census)
     started = time.monotonic()
     try:
-        # Nothing is stored, so pseudonyms are not needed: a throwaway key keeps ids out of everything.
-        done = validate(path, census, year, la, os.urandom(32), args.rules, args.skip, previous, args.lang)
+        # Nothing is stored, so nothing is pseudonymised (no key).
+        done = validate(path, census, year, la, None, args.rules, args.skip, previous, args.lang)
     except UnknownRules as exc:
         print(f"cssd validate: {exc}", file=sys.stderr)
         return 2

@@ -134,14 +134,14 @@ def validate_return(
     census: str,
     year: CollectionYear,
     la_code: str,
-    key: bytes,
+    key: "bytes | None",
     display_prefix: str | None = None,
     tables: "tuple[str, ...] | None" = None,
     previous: "dict[str, pd.DataFrame] | None | bool" = True,
     linked: "dict[str, pd.DataFrame] | None | bool" = True,
     rules: "tuple | None" = None,
 ) -> LAReturn:
-    """Validate one LA's return for one year; pseudonymised frames if it passes.
+    """Validate one LA's return for one year; pseudonymised frames if it passes (none if ``key`` is None).
 
     ``rules``: the rules to run (default: the census's whole pack); `cssd validate --rules/--skip`."""
     tables = tables or submission_spec(census).table_names
@@ -181,7 +181,7 @@ def validate_return(
         out.issues.extend(issues)
         if frame is not None:
             typed[name] = frame
-    if out.errors:
+    if out.errors or key is None:  # key None: `cssd validate`, nothing is stored, nothing to pseudonymise
         return _sorted(out)
     for name, frame in typed.items():
         frame = frame.drop(columns=[c for c in frame.columns if c in DROPPED_ON_INGEST])

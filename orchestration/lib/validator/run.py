@@ -18,7 +18,7 @@ def validate(
     census: str,
     year: CollectionYear,
     la_code: str,
-    key: bytes,
+    key: "bytes | None" = None,
     only: "str | None" = None,
     skip: "str | None" = None,
     previous: "Path | None" = None,
