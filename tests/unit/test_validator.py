@@ -273,3 +273,38 @@ def test_a_column_of_another_era_is_named_with_its_era():
 def test_a_child_open_at_18_on_the_census_date_is_an_error():
     [rule] = [r for r in CLA_RULES if r.id == "CLA-066"]
     assert rule.severity == "error"
+
+
+def test_crcs_counts_and_a_crcs_report(tmp_path):
+    import pandas as pd
+
+    from orchestration.lib.validator.compare import compare, crcs_counts
+
+    year = CollectionYear.parse("2023-24")
+    children = pd.DataFrame(
+        {
+            "child_id": ["A", "A", "B", "C", "D", "E"],
+            "date_of_birth": ["2015-01-01", "2015-01-01", "2010-01-01", "2005-06-01", None, "2012-01-01"],
+            "plan_start_date": ["2023-01-01", "2023-06-01", "2024-01-01", "2023-01-01", "2023-05-01", "2024-02-01"],
+            "plan_end_date": [None, None, "2024-03-31", None, None, None],
+            "looked_after": ["N", "Y", "N", "N", "N", "N"],
+            "on_child_protection_register": ["Y", "N", "N", "N", "N", "N"],
+        }
+    )
+    counts = crcs_counts({"children": children}, year)
+    # A once (the latest plan's flags: looked after, not on the register); B's plan ends on the census
+    # date; C is 18; D is not born (no date of birth); E's plan started after 1 January
+    assert counts["crcs.receiving_31_march"] == 1
+    assert counts["crcs.looked_after_31_march"] == 1 and counts["crcs.child_protection_31_march"] == 0
+    assert counts["crcs.plans_in_year"] == 6
+    # the same rows as last year's return (2022-23, a snapshot-era year): counted on last year's census date
+    c = compare("crcs", year, {"children": children}, {"children": children}, "last year")
+    by_key = {m.key: m for m in c.measures}
+    assert by_key["crcs.receiving_31_march"].previous == 2  # A (the plan started 1 January 2023) and C (17)
+    assert by_key["crcs.plans_in_year"].previous is None  # no plans in the year before the all-year era
+
+    folder = Path(__file__).resolve().parents[1] / "fixtures" / "bad" / "ctl_clean_crcs_all_year" / "landing"
+    done = validate(folder / "crcs" / "2023-24" / "W06000012", "crcs", year, "W06000012", None, lang="cy")
+    html_path, xlsx_path = write_report(done.report, tmp_path)
+    assert done.report.errors == 0 and xlsx_path.exists()
+    assert text("validator.verdict.ok", "cy") in html_path.read_text(encoding="utf-8").replace("&#x27;", "'")

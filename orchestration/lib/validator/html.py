@@ -166,7 +166,7 @@ def _comparison(r: Report) -> str:
         return ""
     out = [
         f"<h2>{_e(r.t('validator.comparison.heading', previous=c.previous_label))}</h2>",
-        f"<p>{_e(r.t('validator.comparison.intro'))}</p>",
+        f"<p>{_e(r.t('validator.comparison.intro.' + r.census))}</p>",
     ]
     if c.problems:
         out.append(f'<p class="flag">{_e(r.t("validator.comparison.unreadable", count=len(c.problems)))}</p>')

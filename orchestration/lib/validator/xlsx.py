@@ -154,7 +154,7 @@ def render_xlsx(r: Report) -> bytes:
             wb,
             t("validator.sheet.comparison"),
             t("validator.comparison.heading", previous=c.previous_label),
-            [t("validator.comparison.intro"), t("validator.xlsx.z")],
+            [t("validator.comparison.intro." + r.census), t("validator.xlsx.z")],
             [t("validator.comparison.col." + h) for h in ("measure", "previous", "current", "change", "check")],
             [[m, _int(p), _int(n), _int(d), ch] for m, p, n, d, ch in comparison_rows(r)],
         )
