@@ -146,6 +146,8 @@ def test_the_html_report_groups_by_child_and_is_self_contained(landing, tmp_path
     assert report.version in page and report.comparison is not None
     assert text("validator.measure.cla.looked_after_31_march", lang) in page.replace("&#x27;", "'")
     assert f'lang="{lang}"' in page
+    # the Welsh says how much of it is still a draft for the translation service
+    assert ("ddrafftiau a ysgrifennwyd ar gyfer y gwasanaeth cyfieithu" in page) == (lang == "cy")
 
 
 @pytest.mark.parametrize("lang", ["en", "cy"])

@@ -253,6 +253,7 @@ def render_html(r: Report) -> bytes:
         + (filters if findings else "")
         + files
         + by_child
+        + (f"<p class='meta'>{_e(r.draft_note())}</p>" if r.lang == "cy" else "")
         + f"</main><script>{_JS}</script></body></html>"
     )
     return doc.encode("utf-8")

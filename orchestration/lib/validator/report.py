@@ -96,6 +96,7 @@ class Report:
     seconds: float = 0.0
     selection: bool = False  # --rules / --skip narrowed the pack
     extra: dict = field(default_factory=dict)
+    used: set = field(default_factory=set)  # catalogue keys the rendering used (for the draft note)
 
     @property
     def findings(self) -> list[Finding]:
@@ -110,7 +111,16 @@ class Report:
         return sum(f.severity == "warning" for f in self.findings)
 
     def t(self, key: str, **values: object) -> str:
+        self.used.add(key)
         return text(key, self.lang, **values)
+
+    def draft_note(self) -> str:
+        """How many of the catalogue texts used so far are drafts (Welsh only: the English is ours)."""
+        if self.lang != "cy":
+            return ""
+        keys = self.used | {f"{text_key(f.rule)}.message" for f in self.findings}
+        drafts = sum(entry(k).status == "draft" for k in keys)
+        return text("validator.draft_note", self.lang, drafts=drafts, texts=len(keys)) if drafts else ""
 
 
 def _upper_first(s: str) -> str:

@@ -68,7 +68,8 @@ def render_xlsx(r: Report) -> bytes:
         wb,
         t("validator.sheet.summary"),
         title(r),
-        [la, meta, verdict, counts, t("validator.private"), t("validator.xlsx.sheets"), t("validator.xlsx.z")],
+        [la, meta, verdict, counts, t("validator.private"), t("validator.xlsx.sheets"), t("validator.xlsx.z")]
+        + ([r.draft_note()] if r.lang == "cy" and r.draft_note() else []),
         [t("validator.col." + h) for h in ("rule", "severity", "message", "issues", "children")],
         summary_rows,
     )
