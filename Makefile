@@ -29,7 +29,7 @@ help:
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
-	$(UV) sync --frozen --python 3.11 --compile-bytecode
+	$(UV) sync --frozen --python 3.11 --compile-bytecode --extra platform
 	@touch $@
 
 install: $(VENV)/.synced

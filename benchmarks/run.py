@@ -17,7 +17,9 @@ Steps (the default; ``--quick``: the last three years instead of all, and the la
 4. a scale ladder for the latest year, both censuses, each in a new data folder: ×1 (Wales),
    ×12 (England-sized) from ``cssd generate --scale``, and ×120: the ×12 returns copied ten times
    with new child ids (the generators simulate every LA from 1975 at the given scale; at ×120 that
-   needs ~20 GB and ~20 minutes, and the CRCS ids of the largest LAs outgrow their 10 characters).
+   needs ~20 GB and ~20 minutes, and the CRCS ids of the largest LAs outgrow their 10 characters);
+5. the LA officer's validator (``--steps validator``): the whole ``cssd validate --report`` process on
+   the CLA return of an average Welsh LA and on one of 100,000 episodes, the median of three runs.
 
 Time: wall clock of the process. Peak memory: the largest sum of the resident set sizes of the
 process and all its descendants (dbt, validation workers), sampled every 0.1 s, and never less than
@@ -59,7 +61,11 @@ TARGETS = {
     "rebuild_s": 15,
     "x120_ratio": 2.0,
     "peak_mib": 2048,
+    "validate_average_s": 1.0,  # issue 18: the whole `cssd validate` process for an average Welsh LA
+    "validate_100k_s": 2.0,  # ... and for a return of 100,000 episodes
 }
+VALIDATOR_EPISODES = 100_000
+VALIDATOR_RUNS = 3  # the median of three processes: one process is at the mercy of the machine's load
 # The environment that would send cssd elsewhere than the default DuckDB + SQLite of a data folder.
 DROPPED_ENV = ("CSSD_DBT_TARGET", "CSSD_DAGSTER_STORAGE", "CSSD_WAREHOUSE", "CSSD_DATA_DIR", "CSSD_DAGSTER_PG_DATABASE")
 
@@ -79,6 +85,7 @@ class Measured:
     returncode: int
     stdout: str
     stderr: str
+    cpu_s: float = 0.0  # user + system CPU of the process and its waited-for children (wait4)
 
 
 def _tree_rss_bytes(root: int, page: int) -> int:
@@ -147,7 +154,8 @@ def measure(cmd: list[str], env: dict[str, str], timeout: float = 6 * 3600) -> M
         err.seek(0)
         # ru_maxrss: KiB on Linux; the largest of the process and its waited-for descendants
         peak = max(sampler.peak, usage.ru_maxrss * 1024)
-        return Measured(seconds, peak / 2**20, proc.returncode, out.read(), err.read())
+        cpu = usage.ru_utime + usage.ru_stime
+        return Measured(seconds, peak / 2**20, proc.returncode, out.read(), err.read(), cpu)
 
 
 def _environment(data: Path) -> dict[str, str]:
@@ -379,6 +387,97 @@ def bench_validate(data: Path, latest: str, rows: list[dict]) -> None:
         rows.append(row(f"{what}: in process", inside, p, a, in_process=(call_s, p.query_s), kind="validate"))
 
 
+def bench_validator(work: Path, latest: str, rows: list[dict]) -> None:
+    """The LA officer's validator: the whole `cssd validate --report` process (start, imports, reading,
+    the rules, the HTML and XLSX report) on the CLA return of an average Welsh LA (the LA whose episode
+    count is nearest the mean of the 22) and on a return of 100,000 episodes (the largest LA's rows copied
+    with new child ids); the median of three runs each, with the small install (`pip install .`: what an
+    LA officer installs) and with the platform's environment. The two installs are timed and sized too:
+    each into a new virtual environment with uv, from uv's cache."""
+    data = work / "validator"
+    cssd(["generate", "--census", "cla", "--years", latest, "--seed", str(SEED)], data, "generate CLA")
+    year_dir = data / "landing" / "cla" / latest
+    episodes = {p.name: landing_rows_of(p / "episodes.csv") for p in sorted(year_dir.iterdir()) if p.is_dir()}
+    mean = sum(episodes.values()) / len(episodes)
+    la = min(episodes, key=lambda code: (abs(episodes[code] - mean), code))
+    # 100,000 episodes: the largest LA's return copied with new ids (fewer copies keep the ids in 10 characters)
+    largest = max(episodes, key=lambda code: (episodes[code], code))
+    shutil.copytree(year_dir / largest, work / "validator-one" / "cla" / latest / largest)
+    copies = -(-VALIDATOR_EPISODES // episodes[largest])
+    big = work / "validator-big"
+    replicate(work / "validator-one", big, copies)
+    installs = {
+        "small install": _install(work, "small", ""),
+        "platform": _install(work, "platform", "[platform]"),
+    }
+    for name, (_venv, m, mib) in installs.items():
+        what = "pip install ." if name == "small install" else "pip install '.[platform]'"
+        rows.append(row(f"validator: {name}: {what} into a new venv (uv, cached): {mib:,.0f} MiB", m, None,
+                        kind=f"install_{name.split()[0]}", size_mib=mib))  # fmt: skip
+    cases = [
+        (f"an average Welsh LA ({la}, {episodes[la]:,} CLA episodes)", year_dir / la, "average", episodes[la]),
+        (f"{episodes[largest] * copies:,} CLA episodes ({largest} ×{copies}, new ids)",
+         big / "cla" / latest / largest, "100k", episodes[largest] * copies),
+    ]  # fmt: skip
+    for what, folder, kind, n in cases:
+        for name, (venv, _, _) in installs.items():  # noqa: B007 - venv is used below
+            step = f"validator ({name}): cssd validate --report, {what}"
+            print(f"== {step}", flush=True)
+            args = [str(venv / "bin" / "cssd"), "validate", str(folder), "--limit", "0", "--report",
+                    str(work / "validator-report")]  # fmt: skip
+            runs = []
+            for _ in range(VALIDATOR_RUNS):
+                m = measure(args, _environment(data))
+                if m.returncode != 0:
+                    raise BenchError(f"{step}: exit {m.returncode}\n{m.stderr[-3000:]}{m.stdout[-1500:]}")
+                runs.append(m)
+            median = sorted(runs, key=lambda m: m.seconds)[len(runs) // 2]
+            print(
+                f"  {median.seconds:.2f} s, CPU {median.cpu_s:.2f} s (median of {[round(m.seconds, 2) for m in runs]})",
+                flush=True,
+            )
+            key = f"validator_{kind}" + ("" if name == "small install" else "_platform")
+            rows.append(
+                row(
+                    step,
+                    median,
+                    None,
+                    kind=key,
+                    episodes=n,
+                    runs=[round(m.seconds, 3) for m in runs],
+                    cpu_s=median.cpu_s,
+                )
+            )
+
+
+def _install(work: Path, name: str, extra: str) -> "tuple[Path, Measured, float]":
+    """A new venv with the package (and ``extra``) from a copy of the package's files: (venv, time, MiB)."""
+    uv = [shutil.which("uv")] if shutil.which("uv") else [sys.executable, "-m", "uv"]
+    src = work / f"src-{name}"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(REPO / "orchestration", src / "orchestration", ignore=ignore)
+    shutil.copytree(REPO / "dbt_project" / "seeds", src / "dbt_project" / "seeds", ignore=ignore)
+    for f in ("pyproject.toml", "setup.py", "README.md"):
+        shutil.copy(REPO / f, src / f)
+    venv = work / f"venv-{name}"
+    env = {**os.environ, "UV_NO_PROGRESS": "1", "VIRTUAL_ENV": ""}
+    script = (
+        f"{' '.join(uv)} venv -q --python 3.11 {venv} && "
+        f"{' '.join(uv)} pip install -q --compile-bytecode --python {venv / 'bin' / 'python'} '{src}{extra}'"
+    )
+    m = measure(["bash", "-c", script], env)
+    if m.returncode != 0:
+        raise BenchError(f"install {name}: {m.stderr[-3000:]}")
+    size = sum(p.stat().st_size for p in venv.rglob("*") if p.is_file() and not p.is_symlink()) / 2**20
+    print(f"  install {name}: {m.seconds:.1f} s, {size:,.0f} MiB", flush=True)
+    return venv, m, size
+
+
+def landing_rows_of(path: Path) -> int:
+    with path.open("rb") as f:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b"")) - 1
+
+
 def _validate_in_process(folder: str) -> int:
     """Import cssd's validation, then time `cssd validate FOLDER` called inside this process."""
     import contextlib
@@ -523,6 +622,25 @@ def targets(results: dict) -> list[tuple[str, str, str]]:
             _met(x120["ratio"] <= TARGETS["x120_ratio"]) if x120 else "not measured",
         )
     )
+    for kind, target, what in (
+        ("validator_average", TARGETS["validate_average_s"], "an average Welsh LA"),
+        ("validator_100k", TARGETS["validate_100k_s"], f"{VALIDATOR_EPISODES:,} episodes"),
+    ):
+        v, full = first(kind), first(kind + "_platform")
+        note = (
+            f"{v['pipeline_s']:.2f} s, CPU {v['cpu_s']:.2f} s (runs: {', '.join(f'{x:.2f}' for x in v['runs'])})"
+            if v
+            else ""
+        )
+        if full:
+            note += f"; in the platform's environment {full['pipeline_s']:.2f} s, CPU {full['cpu_s']:.2f} s"
+        out.append(
+            (
+                f"cssd validate --report < {target:g} s, {what} (the whole process, the small install)",
+                note,
+                _met(v["pipeline_s"] < target) if v else "not measured",
+            )
+        )
     peaks = [r for r in rows if r.get("kind") != "generate" and r.get("peak_mib")]
     worst = max(peaks, key=lambda r: r["peak_mib"]) if peaks else None
     out.append(
@@ -604,7 +722,10 @@ def main(argv: "list[str] | None" = None) -> int:
     parser.add_argument("--quick", action="store_true", help="the last three years and the ladder at ×1 only")
     parser.add_argument("--scales", help="the ladder (default 1,12,120; --quick: 1)")
     parser.add_argument(
-        "--steps", default="demo,ladder", help="demo (the demo, the rebuild, validate), ladder, or both (default)"
+        "--steps",
+        default="demo,ladder,validator",
+        help="demo (the demo, the rebuild, validate), ladder, validator (cssd validate --report: an average LA "
+        "and 100,000 episodes); default: all three",
     )
     parser.add_argument("--workdir", type=Path, help="where the data folders go (default: a temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the data folders")
@@ -656,6 +777,8 @@ def main(argv: "list[str] | None" = None) -> int:
                 _drop(demo)
         if "ladder" in steps:
             bench_ladder(work, latest.label, scales, results["rows"], args.keep)
+        if "validator" in steps:
+            bench_validator(work, latest.label, results["rows"])
     except BenchError as exc:
         failure = str(exc)
     finally:
@@ -669,7 +792,7 @@ def main(argv: "list[str] | None" = None) -> int:
         print(f"\nBENCH FAILED\n{failure}\n(partial results: {json_path})", file=sys.stderr)
         return 1
     text = markdown(results)
-    partial = quick or args.steps != "demo,ladder" or args.scales
+    partial = quick or args.steps != "demo,ladder,validator" or args.scales
     md_path = RESULTS_DIR / f"{stamp}.md" if partial else RESULTS_MD
     md_path.write_text(text, encoding="utf-8")
     print("\n" + text)

@@ -6,7 +6,8 @@
     cssd rekey --identity                                (after changing CSSD_IDENTITY_KEY)
     cssd extract --for research --census cla,crcs --years 2019-20:2023-24 --out DIR   (docs/research.md)
     cssd retention [--apply]                             (what the retention periods delete)
-    cssd validate <data>/landing/crcs/2024-25/W06000015/
+    cssd validate <data>/landing/crcs/2024-25/W06000015/ [--report DIR] [--rules ID,…] [--lang cy]
+    cssd rules [--census cla|crcs] [--format csv|json|md]
     cssd headlines [--census crcs]
 
 `build` runs the same Dagster definitions in process, as one run for the whole range, on the
@@ -601,37 +602,63 @@ def _infer_return(path, census_arg, year_arg, la_arg):
 
 
 def _validate(args: argparse.Namespace) -> int:
-    """Check one LA's return with no warehouse and no Dagster; exit 1 if any error-severity rule fails."""
+    """Check one LA's return with no warehouse and no Dagster; exit 1 if any error-severity rule fails.
+
+    Imports only the validator (orchestration.lib.validator): it runs on the small install."""
     from collections import Counter
 
-    from orchestration.lib.ingest import validate_return
     from orchestration.lib.outputs.validation_report import report_rows, write_la_report
+    from orchestration.lib.validator.run import validate, write_report
+    from orchestration.lib.validator.selection import UnknownRules
 
     path = Path(args.path)
     if not path.exists():
         print(f"cssd validate: {path} does not exist", file=sys.stderr)
         return 2
+    previous = Path(args.previous) if args.previous else None
+    if previous is not None and not previous.exists():
+        print(f"cssd validate: --previous {previous} does not exist", file=sys.stderr)
+        return 2
     census, year, la = _infer_return(path, args.census, args.year, args.la)
     year.era(census)
     started = time.monotonic()
-    # Nothing is stored, so pseudonyms are not needed: a throwaway key keeps ids out of everything.
-    result = validate_return(path, census, year, la, os.urandom(32), display_prefix=str(path.name))
+    try:
+        # Nothing is stored, so nothing is pseudonymised (no key).
+        done = validate(path, census, year, la, None, args.rules, args.skip, previous, args.lang)
+    except UnknownRules as exc:
+        print(f"cssd validate: {exc}", file=sys.stderr)
+        return 2
     elapsed = time.monotonic() - started
+    result, report = done.result, done.report
     rows = report_rows(result.issues)
     counts = Counter(r["severity"] for r in rows)
     print(
         f"{census.upper()} return {year.label} ({year.era(census).name} era), {la}: "
         f"{counts['error']} error(s), {counts['warning']} warning(s) [{elapsed:.1f}s]"
+        + (f"; {len(report.rules_run)} of {report.rules_total} rules run" if report.selection else "")
     )
-    for r in rows[: args.limit]:
-        where = r["file"] + (f" row {r['row']}" if r["row"] else "") + (f", field {r['field']}" if r["field"] else "")
-        print(f"  {r['severity'].upper():7} {r['rule_id']:9} {where}: {r['message']}")
+    # The terminal never shows a child id (it may be logged): file, row and field, as the central report.
+    for f in sorted(report.findings, key=lambda f: (f.severity != "error", f.file, f.row or 0, f.rule))[: args.limit]:
+        where = f.file + (f" row {f.row}" if f.row else "") + (f", field {f.field}" if f.field else "")
+        print(f"  {f.severity.upper():7} {f.rule:9} {where}: {f.message}")
     if len(rows) > args.limit:
-        print(f"  … and {len(rows) - args.limit} more (use --report-dir to write them all)")
+        print(f"  … and {len(rows) - args.limit} more (use --report to write them all)")
     if args.report_dir:
         paths = write_la_report(Path(args.report_dir), la, f"{census.upper()} return {year.label}: {la}", result.issues)
         print("report: " + ", ".join(str(p) for p in paths))
+    if args.report:
+        paths = write_report(report, Path(args.report))
+        print("report for fixing (it shows your own child ids: keep it on your machine): " + ", ".join(map(str, paths)))
     return 1 if result.errors else 0
+
+
+def _rules(args: argparse.Namespace) -> int:
+    """The rule pack as data: id, severity, table, fields, eras, message, description."""
+    from orchestration.lib.validator.selection import CENSUSES, render_rules, rule_records
+
+    censuses = CENSUSES if args.census == "all" else (args.census,)
+    sys.stdout.write(render_rules(rule_records(censuses), args.format))
+    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -872,9 +899,21 @@ def main(argv: "list[str] | None" = None) -> int:
     val.add_argument("--year", help="collection year, if the path does not say it (e.g. 2019-20)")
     val.add_argument("--la", help="the LA's GSS code, if the path does not say it")
     val.add_argument("--census", choices=["cla", "crcs"], help="default: from the path, else cla")
-    val.add_argument("--report-dir", help="also write <gss>.csv and <gss>.html there")
+    val.add_argument("--report-dir", help="also write <gss>.csv and <gss>.html there (no child ids, as the platform's)")
+    val.add_argument(
+        "--report", help="write the report for fixing there: HTML and XLSX, by child, with your own child ids"
+    )
+    val.add_argument("--rules", help="run only these rules: ID,ID,… (file checks always run)")
+    val.add_argument("--skip", help="do not run these rules: ID,ID,…")
+    val.add_argument("--previous", help="the LA's last accepted return (folder or workbook), to compare with")
+    val.add_argument("--lang", choices=["en", "cy"], default="en", help="language of the messages and report")
     val.add_argument("--limit", type=int, default=200, help="issues to print (default 200)")
     val.set_defaults(func=_validate)
+
+    rules = sub.add_parser("rules", help="list the validation rules (for LAs and software suppliers)")
+    rules.add_argument("--census", choices=["cla", "crcs", "all"], default="all")
+    rules.add_argument("--format", choices=["csv", "json", "md"], default="csv")
+    rules.set_defaults(func=_rules)
 
     head = sub.add_parser("headlines", help="Wales totals in the outputs against published figures")
     head.add_argument("--census", choices=["cla", "crcs", "all"], default="all")

@@ -18,14 +18,12 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-import pandera.pandas as pa
 
 from orchestration.lib.identity import identity_frame
 from orchestration.lib.issues import Issue, SubmissionError
 from orchestration.lib.pseudonymise import pseudonymise_series
 from orchestration.lib.readers import LINE_COLUMN, LoadedTable, read_return_folder, submitted_las
 from orchestration.lib.rules import RuleContext, run_rules
-from orchestration.lib.schemas import failures_to_issues, table_model
 from orchestration.lib.specs import submission_spec
 from orchestration.lib.years import CollectionYear
 
@@ -59,6 +57,10 @@ class LAReturn:
     files: list[dict] = field(default_factory=list)  # table, file, sha256, rows
     issues: list[Issue] = field(default_factory=list)
     identity: "pd.DataFrame | None" = None  # for the identity store (lib/identity.py), if it passes
+    # The return as read (text, internal column names, _line) and last year's, for `cssd validate`'s
+    # report, which groups the issues by the LA's own child id on the officer's machine. Never stored.
+    text: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    previous_text: dict[str, pd.DataFrame] | None = field(default=None, repr=False)
 
     @property
     def errors(self) -> list[Issue]:
@@ -75,6 +77,12 @@ class LAReturn:
 
 def typed_table(loaded: LoadedTable, census: str, year: CollectionYear) -> tuple[pd.DataFrame | None, list[Issue]]:
     """Run the era's pandera model on one loaded table; typed frame (with _line) or issues."""
+    # pandera (~0.3 s to import) only when a return gets this far: `cssd validate` on a return with
+    # rule errors never needs it.
+    import pandera.pandas as pa
+
+    from orchestration.lib.schemas import failures_to_issues, table_model
+
     if loaded.frame is None:
         return None, list(loaded.issues)
     spec = submission_spec(census).tables[loaded.table]
@@ -128,13 +136,16 @@ def validate_return(
     census: str,
     year: CollectionYear,
     la_code: str,
-    key: bytes,
+    key: "bytes | None",
     display_prefix: str | None = None,
     tables: "tuple[str, ...] | None" = None,
     previous: "dict[str, pd.DataFrame] | None | bool" = True,
     linked: "dict[str, pd.DataFrame] | None | bool" = True,
+    rules: "tuple | None" = None,
 ) -> LAReturn:
-    """Validate one LA's return for one year; pseudonymised frames if it passes."""
+    """Validate one LA's return for one year; pseudonymised frames if it passes (none if ``key`` is None).
+
+    ``rules``: the rules to run (default: the census's whole pack); `cssd validate --rules/--skip`."""
     tables = tables or submission_spec(census).table_names
     display_prefix = display_prefix or f"{census}/{year.label}/{la_code}"
     out = LAReturn(census, year, la_code)
@@ -162,7 +173,8 @@ def validate_return(
         previous=previous or None,
         linked=linked or None,
     )
-    out.issues.extend(run_rules(ctx, rules_for(census)))
+    out.text, out.previous_text = text, previous or None
+    out.issues.extend(run_rules(ctx, rules_for(census) if rules is None else rules))
     if out.errors:
         return _sorted(out)
     typed: dict[str, pd.DataFrame] = {}
@@ -171,7 +183,7 @@ def validate_return(
         out.issues.extend(issues)
         if frame is not None:
             typed[name] = frame
-    if out.errors:
+    if out.errors or key is None:  # key None: `cssd validate`, nothing is stored, nothing to pseudonymise
         return _sorted(out)
     out.identity = identity_frame(typed, la_code, key)  # UPN, date of birth, sex by pseudonym: lib/identity.py
     for name, frame in typed.items():

@@ -19,6 +19,10 @@ from orchestration.lib.specs import TableSpec, submission_spec
 from orchestration.lib.years import CollectionYear, eras_of
 
 LINE_COLUMN = "_line"  # the line of the LA's file each row came from (header = line 1)
+# Tables every return has rows in: a census's children, and for CLA their episodes. A file of these
+# with its header and no rows is a failed export, not an LA with no children. Adoptions and care
+# leavers may have no rows (a small LA can have no adoption in a year).
+MUST_HAVE_ROWS = {"cla": ("children", "episodes"), "crcs": ("children",)}
 
 
 @dataclass
@@ -102,15 +106,31 @@ def _header_issues(
             )
         for x in extra:
             issues.append(
-                Issue(
-                    file,
-                    1,
-                    x,
-                    "file.unexpected_column",
-                    f"column is not part of the {era} era {spec.name} file; expected columns: {', '.join(expected)}",
-                )
+                Issue(file, 1, x, "file.unexpected_column", _unexpected_column_message(x, spec, census, era, year))
             )
     return issues, {h: expected[h] for h in got if h in expected}
+
+
+def _era_span(era) -> str:
+    first = f"{era.first_year}-{(era.first_year + 1) % 100:02d}"
+    if era.last_year is None:
+        return f"{first} on"
+    return f"{first} to {era.last_year}-{(era.last_year + 1) % 100:02d}"
+
+
+def _unexpected_column_message(name: str, spec: TableSpec, census: str, era: str, year: CollectionYear) -> str:
+    """The column a file has but its era does not: named, with the era(s) it belongs to when it is one."""
+    expected = ", ".join(_normalise(c.source_name(era)) for c in spec.columns_for(era))
+    owners = [
+        e for e in eras_of(census) if name in {_normalise(c.source_name(e.name)) for c in spec.columns_for(e.name)}
+    ]
+    if owners:
+        where = " and ".join(f"the {e.name} era ({_era_span(e)})" for e in owners)
+        return (
+            f"column {name} belongs to {where}, not to {year.label} ({era} era): remove the column, or check that "
+            f"the return is filed under the right year; expected columns: {expected}"
+        )
+    return f"column {name} is not part of the {era} era {spec.name} file; expected columns: {expected}"
 
 
 def _table_from_rows(
@@ -149,6 +169,24 @@ def _table_from_rows(
     if issues:
         return LoadedTable(spec.name, display, digest, None, issues)
     keep = [i for i, r in enumerate(body) if any((cell or "").strip() for cell in r)]
+    if not keep and spec.name in MUST_HAVE_ROWS.get(census, ()):
+        # One file-level error, not one per child of the other tables (e.g. "the child has no episodes").
+        return LoadedTable(
+            spec.name,
+            display,
+            digest,
+            None,
+            [
+                Issue(
+                    display,
+                    None,
+                    None,
+                    "file.no_rows",
+                    f"the {spec.name} file {display.rsplit('/', 1)[-1]} has its header row but no rows: "
+                    "export the records again, or send the file with them",
+                )
+            ],
+        )
     norm = [_normalise(h) for h in header]
     frame = pd.DataFrame([body[i] for i in keep], columns=norm, dtype="str")
     frame = frame.rename(columns=mapping)[[c.name for c in spec.columns_for(era)]]
@@ -219,17 +257,40 @@ def read_csv_table(path: Path, display: str, spec: TableSpec, census: str, year:
     except csv.Error as exc:
         # The reader stops at the line it cannot read; say which, never what it holds.
         line = reader.line_num
+        field_name = None
         if "field larger than field limit" in str(exc):
             rule = "file.field_too_long"
+            field_name = _over_long_field(text, line, rows[0] if rows else [])
+            what = f"the {field_name} value" if field_name else "a value"
             message = (
-                f"a value is longer than {csv.field_size_limit():,} characters: no field of the return is "
+                f"{what} is longer than {csv.field_size_limit():,} characters: no field of the return is "
                 'that long; the file may be damaged, or a quote (") may be missing'
             )
         else:
             rule = "file.malformed_csv"
             message = f"the file cannot be read as CSV from this line ({exc}): save it again as CSV"
-        return LoadedTable(spec.name, display, digest, None, [Issue(display, line, None, rule, message)])
+        return LoadedTable(spec.name, display, digest, None, [Issue(display, line, field_name, rule, message)])
     return _table_from_rows(rows, list(range(1, len(rows) + 1)), display, digest, spec, census, year)
+
+
+def _over_long_field(text: str, line: int, header: list[str]) -> str | None:
+    """The column (as the file's header names it) of the first over-long value on ``line``: the file is
+    read again with no field limit up to that line. None if it cannot be told."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + 1))
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        for row in reader:
+            if reader.line_num >= line:
+                for i, cell in enumerate(row):
+                    if len(cell) > limit:
+                        return _normalise(header[i]) if i < len(header) else None
+                return None
+    except csv.Error:
+        return None
+    finally:
+        csv.field_size_limit(limit)
+    return None
 
 
 def _looks_utf16_or_32(data: bytes) -> bool:

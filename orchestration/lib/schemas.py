@@ -292,7 +292,7 @@ def failures_to_issues(
             else:
                 msg = f"{shown}is not one of {', '.join(col.values or ())}"
         elif rule == "format.length":
-            msg = f"is longer than {col.max_length} characters"
+            msg = f"{field} is longer than {col.max_length} characters: shorten it to at most {col.max_length}"
         elif rule == "format.pattern":
             msg = f"{shown}is not in the expected form ({col.pattern})"
         elif rule == "format.unique":

@@ -3,7 +3,8 @@
 Known answers, worked by hand from tests/fixtures/cla_small (see its README):
 Cardiff 2016-17: 4 looked after at 31 March — care order 2 (C001, C007 after L2->C1),
 voluntary 1 (C004, two episodes chained by X1), youth justice 1 (C006); C002 turns 18 on
-the census date, C003's episode ends on the census date, C005 has short breaks only.
+the census date and leaves care the day before, C003's episode ends on the census date, C005 has
+short breaks only.
 Anglesey 2016-17: 2 — placement order 1 (A1), voluntary 1 (A2's second period).
 Cardiff 2015-16 (SSDA903 layout): 2, both care orders. Wales is [x]: 20 LAs did not submit.
 """

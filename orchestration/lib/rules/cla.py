@@ -8,9 +8,10 @@ skipped by every other rule, so one mistake gives one issue.
 
 Severities: ``error`` (the LA's partition is blocked until it is fixed) for anything that
 breaks the submission spec — a missing or malformed value, a code not valid in the year's era,
-dates that contradict each other, episodes that cannot follow one another. ``warning`` (reported
-only) for what is implausible or worth a look but does not make the published figures wrong:
-implausible dates, a child still open at 18, short breaks mixed with care, continuity with
+dates that contradict each other, episodes that cannot follow one another, a child still open at 18
+on the census date (care cannot continue past 18). ``warning`` (reported only) for what is
+implausible or worth a look but does not make the published figures wrong: implausible dates,
+short breaks mixed with care, continuity with
 last year's return, and the cross-census check with the LA's CRCS return of the same year.
 
 Legal status and placement pairs checked (CLA-061 – CLA-065), from the codes' own definitions:
@@ -1032,9 +1033,11 @@ A_AGE = "Age and reason care ended"
     "CLA-066",
     "episodes",
     ("episode_end_date", "children.date_of_birth"),
-    WARNING,
-    "The child is 18 or over on the census date but the episode is still open: give the end date and the reason "
-    "care ended.",
+    # An error (it was a warning): a child stops being looked after at 18, so an episode open at 18 on
+    # the census date is a missing end date (or a wrong date of birth), never a real placement.
+    ERROR,
+    "The child is 18 or over on the census date but the episode is still open: care cannot continue past 18; "
+    "give the end date and the reason care ended, or correct the date of birth.",
     A_AGE,
 )
 def _open_at_18(ctx):
