@@ -18,6 +18,9 @@ CSSD_INGEST_WORKERS processes that validate returns at once (default: the machin
 CSSD_DUCKDB_MEMORY_LIMIT  memory DuckDB may use in a dbt build before it spills to disk (default 1GB;
                     read by dbt_project/profiles.yml)
 CSSD_SCHEDULES      on: the schedules and the annual chain sensor start switched on (default off)
+CSSD_CONTACT        the release's contact (statistician's name or team, and email address), written in
+                    both languages of the workbook, release.html and StatsWales metadata. Unset: the
+                    release says no contact is configured, and the StatsWales check reports it
 
 Production on PostgreSQL (docs/deploy.md); unset, cssd runs on DuckDB + SQLite as before:
 CSSD_DBT_TARGET     duckdb (default) or postgres: the warehouse the raw schema is written to and the
@@ -64,6 +67,7 @@ class Settings:
     postgres: "PostgresSettings | None" = None
     dagster_storage: str = "sqlite"  # or "postgres" (CSSD_DAGSTER_STORAGE)
     ingest_workers: int = 1
+    contact: str = ""  # CSSD_CONTACT; empty: none configured (the release says so, never a placeholder)
 
     def is_provisional(self, year: CollectionYear) -> bool:
         final = self.final_through or self.latest_year.previous()
@@ -203,4 +207,5 @@ def load_settings(environ: "dict[str, str] | None" = None) -> Settings:
         pseudonym_key=key.encode("utf-8") if key else None,
         demo=is_on(env.get("CSSD_DEMO")),
         today=today,
+        contact=(env.get("CSSD_CONTACT") or "").strip(),
     )
