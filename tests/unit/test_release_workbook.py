@@ -11,6 +11,7 @@ import pytest
 
 from orchestration.lib.outputs import workbook
 from orchestration.lib.outputs.workbook import ReleaseNotes, build_grid, write_workbooks
+from orchestration.lib.translations import text
 from orchestration.lib.publication import TABLES, expected_cells
 from orchestration.lib.reference import WALES
 
@@ -23,7 +24,7 @@ NS = {
 TBL = "{" + NS["table"] + "}"
 OFF = "{" + NS["office"] + "}"
 SHEETS = ["Cover", "Contents", "Notes", *(t.upper() for t in TABLES)]
-HEADER_ROW = 5  # title, three lines of text, then the header
+HEADER_ROW = 6  # title, three lines of text, then the header
 
 
 def make_frame(table_id: str, year: str = YEAR, notes: str = "") -> pd.DataFrame:
@@ -166,7 +167,7 @@ def test_no_blank_rows_columns_or_cells_inside_a_table(written):
 
 def test_formula_like_labels_are_neutralised(tmp_path: Path, monkeypatch):
     evil = '=HYPERLINK("http://example.invalid","click")'
-    monkeypatch.setattr(workbook, "la_names", lambda: {WALES: evil})
+    monkeypatch.setattr(workbook, "la_names", lambda *a: {WALES: evil})
     notes = {"title": evil, "contact": "+44 29 0000 0000", "status": "@provisional"}
     ods, xlsx = write_workbooks(tmp_path, "release", YEAR, {"cla1": make_frame("cla1")}, notes)
     wb = openpyxl.load_workbook(xlsx)
@@ -202,7 +203,7 @@ def test_provisional_everywhere_goes_in_the_title_and_numbers_stay_numeric(tmp_p
     ws = openpyxl.load_workbook(xlsx)["CLA2"]
     assert ws["A1"].value.endswith(", provisional [p]")
     assert ws.cell(HEADER_ROW + 1, 3).value == 1234
-    assert ws.cell(HEADER_ROW, ws.max_column).value != workbook.ROW_NOTES_HEADER
+    assert ws.cell(HEADER_ROW, ws.max_column).value != text("workbook.header.row_notes")
 
 
 def test_a_code_on_some_figures_goes_in_a_notes_column(tmp_path: Path):
@@ -212,7 +213,7 @@ def test_a_code_on_some_figures_goes_in_a_notes_column(tmp_path: Path):
     assert grid.table_codes == [] and grid.row_notes is not None
     _, xlsx = write_workbooks(tmp_path, "release", YEAR, {"CLA9": frame}, {})
     ws = openpyxl.load_workbook(xlsx)["CLA9"]
-    assert ws.cell(HEADER_ROW, 4).value == workbook.ROW_NOTES_HEADER
+    assert ws.cell(HEADER_ROW, 4).value == text("workbook.header.row_notes")
     notes = {ws.cell(r, 1).value: ws.cell(r, 4).value for r in range(HEADER_ROW + 1, ws.max_row + 1)}
     assert notes["W06000015"] == "Number [r]"
     assert notes[WALES] == "None"

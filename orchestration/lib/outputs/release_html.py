@@ -471,7 +471,6 @@ def render_release_html(
     doc = [
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f'<link rel="alternate" hreflang="{other}" href="{PAGE_NAMES[other]}">',
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
         f'<header><p class="lang"><a id="other-language" href="{PAGE_NAMES[other]}" hreflang="{other}" '
         f'lang="{other}">{_e(text("html.other_language", other))}</a></p>',
