@@ -11,9 +11,9 @@ import pytest
 
 from orchestration.lib.outputs import workbook
 from orchestration.lib.outputs.workbook import ReleaseNotes, build_grid, write_workbooks
-from orchestration.lib.translations import text
 from orchestration.lib.publication import TABLES, expected_cells
 from orchestration.lib.reference import WALES
+from orchestration.lib.translations import text
 
 YEAR = "2024-25"
 NS = {
