@@ -190,6 +190,11 @@ def _headlines(year: str, tables: dict[str, pd.DataFrame], history: dict, lang: 
     return '<ul class="headlines">' + "".join(items) + "</ul>"
 
 
+def _tick(value: float, step: float) -> str:
+    """An axis label: whole numbers when the step is whole (2,000), else one decimal (2.5)."""
+    return _fmt(value, True) if float(step).is_integer() else _fmt(value, False)
+
+
 def _nice_max(value: float) -> tuple[float, float]:
     """An axis maximum and tick step that cover ``value``."""
     if value <= 0:
@@ -238,7 +243,7 @@ def _trend_svg(chart_id: str, title: str, series: list[tuple[str, float | None]]
     t = 0.0
     while t <= top + 1e-9:
         parts.append(f'<line class="grid" x1="{ml}" x2="{w - mr}" y1="{y(t):.1f}" y2="{y(t):.1f}"/>')
-        parts.append(f'<text x="{ml - 6}" y="{y(t) + 4:.1f}" text-anchor="end">{_e(_fmt(t, True))}</text>')
+        parts.append(f'<text x="{ml - 6}" y="{y(t) + 4:.1f}" text-anchor="end">{_e(_tick(t, step))}</text>')
         t += step
     parts.append(f'<line class="axis" x1="{ml}" x2="{ml}" y1="{mt}" y2="{mt + ph}"/>')
     parts.append(f'<line class="axis" x1="{ml}" x2="{w - mr}" y1="{mt + ph}" y2="{mt + ph}"/>')
@@ -324,7 +329,7 @@ def _rate_svg(chart_id: str, title: str, bars: list[tuple[str, str, GridCell]], 
     t = 0.0
     while t <= top + 1e-9:
         parts.append(f'<line class="grid" x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{mt}" y2="{base}"/>')
-        parts.append(f'<text x="{x(t):.1f}" y="{base + 14}" text-anchor="middle">{_e(_fmt(t, True))}</text>')
+        parts.append(f'<text x="{x(t):.1f}" y="{base + 14}" text-anchor="middle">{_e(_tick(t, step))}</text>')
         t += step
     for i, (code, name, cell) in enumerate(bars):
         yy = mt + i * row_h
