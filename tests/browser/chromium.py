@@ -7,11 +7,11 @@ back what the script wrote into the DOM: the page's scroll width, the smallest t
 link to the page in the other language. ``screenshot(path, png, width)`` saves a picture."""
 
 import json
-from html import escape as html_escape
 import re
 import shutil
 import subprocess
 import tempfile
+from html import escape as html_escape
 from pathlib import Path
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
@@ -34,9 +34,14 @@ MEASURE_SCRIPT = r"""
   var smallest = 1e9, where = "";
   document.querySelectorAll("body *").forEach(function (el) {
     if (el.closest("svg") || ["SCRIPT", "STYLE", "PRE"].indexOf(el.tagName) >= 0) return;
-    var own = Array.prototype.some.call(el.childNodes, function (n) { return n.nodeType === 3 && n.textContent.trim(); });
+    var own = Array.prototype.some.call(el.childNodes, function (n) {
+      return n.nodeType === 3 && n.textContent.trim();
+    });
     var r = el.getBoundingClientRect();
-    if (own && r.width > 0 && px(el) < smallest) { smallest = px(el); where = el.tagName + " " + el.textContent.slice(0, 40); }
+    if (own && r.width > 0 && px(el) < smallest) {
+      smallest = px(el);
+      where = el.tagName + " " + el.textContent.slice(0, 40);
+    }
   });
   var svgSmallest = 1e9;
   document.querySelectorAll("svg").forEach(function (svg) {
