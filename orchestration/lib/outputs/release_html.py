@@ -449,7 +449,7 @@ def _notes_html(notes: ReleaseNotes, grids: list[Grid]) -> str:
         f"<h3>{_e(t('html.numbered_notes'))}</h3><ol>{numbered}</ol>"
         f'<h3 id="disclosure">{_e(t("release.disclosure_heading"))}</h3><p>{_e(notes.disclosure)}</p>'
         f'<h3 id="quality">{_e(t("html.quality"))}</h3>{quality}'
-        f'<p>{_e(t("release.source_line", source=notes.source))}</p>'
+        f"<p>{_e(t('release.source_line', source=notes.source))}</p>"
         f'<h3 id="definitions">{_e(t("html.definitions"))}</h3><p>{_e(t("html.definitions_text"))}</p>'
         f'<h3 id="contact">{_e(t("release.contact_heading"))}</h3><p>{_e(notes.contact_text())}</p>'
     )
@@ -484,7 +484,7 @@ def render_release_html(
         "</header><main>",
         f'<h2 id="headlines">{_e(rn.t("html.headlines"))}</h2>',
         _headlines(year, tables, history, lang),
-        f'<p>{_e(rn.t("html.after_disclosure"))} '
+        f"<p>{_e(rn.t('html.after_disclosure'))} "
         f'<a href="#disclosure">{_e(rn.t("release.disclosure_heading"))}</a>.</p>',
         f'<h2 id="trends">{_e(rn.t("html.trends"))}</h2>',
         _trends(history, lang),
