@@ -112,6 +112,7 @@ def write_release(
         html_cy = write_release_html(out / PAGE_NAMES["cy"], year.label, tables, history, notes_cy)
         # The Welsh texts still in draft, for the translation service (statswales.md, Translations).
         write_bytes_atomic(out / "translations.csv", export_csv(export_rows()))
+        write_bytes_atomic(out / "metadata.json", release_metadata(notes, year.label))
         problems += check_release_files(ods, xlsx, html, tables)
         problems += check_release_files(ods_cy, xlsx_cy, html_cy, tables)
         conformance = check_year_folder(out / "statswales", f"{year.label}/statswales")
@@ -149,6 +150,30 @@ def write_release(
         else:
             commit_release(output_dir, year.label, out)
     return manifest, problems
+
+
+def release_metadata(notes, year: str) -> bytes:
+    """The release's metadata in English and Welsh (the tables' own are in output/statswales/<table>/)."""
+    import json
+
+    from orchestration.lib.translations import both
+
+    by_lang = {lang: notes.in_language(lang) for lang in ("en", "cy")}
+    meta = {
+        "year": year,
+        "title": {lang: f"{n.title}, {year}" for lang, n in by_lang.items()},
+        "status": {lang: n.status_text() for lang, n in by_lang.items()},
+        "source": {lang: n.source for lang, n in by_lang.items()},
+        "collection": {
+            lang: f"{both('metadata.collection.cla')[lang]} {both('metadata.collection.crcs')[lang]}"
+            for lang in by_lang
+        },  # fmt: skip
+        "quality": {lang: " ".join(n.quality) for lang, n in by_lang.items()},
+        "disclosure": {lang: n.disclosure for lang, n in by_lang.items()},
+        "rounding_description": both("metadata.rounding"),
+        "contact": {"configured": notes.contact_configured, **{lang: n.contact_text() for lang, n in by_lang.items()}},
+    }
+    return (json.dumps(meta, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
 
 
 def write_statswales_datasets(settings, year) -> list:

@@ -452,7 +452,15 @@ def _notes_html(notes: ReleaseNotes, grids: list[Grid]) -> str:
         f"<p>{_e(t('release.source_line', source=notes.source))}</p>"
         f'<h3 id="definitions">{_e(t("html.definitions"))}</h3><p>{_e(t("html.definitions_text"))}</p>'
         f'<h3 id="contact">{_e(t("release.contact_heading"))}</h3><p>{_e(notes.contact_text())}</p>'
+        f'<p id="draft-texts">{_e(t("html.draft_texts", n=draft_count()))}</p>'
     )
+
+
+def draft_count() -> int:
+    """How many Welsh texts are still drafts (listed in the release's translations.csv)."""
+    from orchestration.lib.translations import status_counts
+
+    return status_counts()["draft"]
 
 
 def render_release_html(
