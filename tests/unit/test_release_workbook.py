@@ -237,3 +237,37 @@ def test_release_notes_from_a_dict():
     assert rn.notes_for("CLA1") == ["1"] and rn.notes_for("CLA2") == []
     with pytest.raises(ValueError, match="unknown release note fields"):
         ReleaseNotes.coerce({"titel": "x"})
+
+
+def test_the_welsh_workbook_is_in_welsh(tmp_path):
+    ods, xlsx = write_workbooks(tmp_path, "release-cy", YEAR, make_tables(), ReleaseNotes(lang="cy"))
+    wb = openpyxl.load_workbook(xlsx)
+    assert wb.sheetnames[:3] == ["Clawr", "Cynnwys", "Nodiadau"]
+    assert "CLA1" in wb.sheetnames
+    cla1 = wb["CLA1"]
+    assert cla1["A1"].value.startswith("CLA1: Plant sy'n derbyn gofal ar 31 Mawrth")
+    header = [c.value for c in cla1[HEADER_ROW]]
+    assert header[:2] == ["Cod ardal", "Enw'r ardal"] and header[2].startswith("Pob statws cyfreithiol")
+    assert "Ynys Môn" in [c.value for c in cla1["B"]]
+    assert "Clawr" in _ods_sheets(ods)
+
+
+def test_the_contact_comes_from_configuration_never_a_placeholder():
+    none = ReleaseNotes()
+    assert not none.contact_configured
+    assert none.contact_text().startswith("No contact has been configured")
+    assert none.in_language("cy").contact_text().startswith("Nid oes manylion cyswllt")
+    given = ReleaseNotes(contact="Children's statistics team, stats@example.gov.wales")
+    assert given.contact_text() == "Contact: Children's statistics team, stats@example.gov.wales"
+    assert given.in_language("cy").contact_text().startswith("Cyswllt: Children's statistics team")
+    for lang in ("en", "cy"):
+        assert "[" not in ReleaseNotes(lang=lang).contact_text()  # no "[name ... to be added]" placeholder
+
+
+def test_each_table_says_what_x_means_in_it(written):
+    _, xlsx = written
+    wb = openpyxl.load_workbook(xlsx)
+    cla1 = " ".join(str(c.value) for c in wb["CLA1"]["A"][:HEADER_ROW])
+    cla2 = " ".join(str(c.value) for c in wb["CLA2"]["A"][:HEADER_ROW])
+    assert "did not submit a return" in cla1 and "population estimate" in cla1
+    assert "did not submit a return" in cla2 and "population estimate" not in cla2
