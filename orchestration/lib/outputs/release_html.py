@@ -365,7 +365,8 @@ def _rates(year: str, tables: dict[str, pd.DataFrame], lang: str) -> str:
                 bars.append((area, names.get(area, area), cell))
         out.append(f"<h3>{_e(title)}</h3>")
         if not any(c.value is not None for _, _, c in bars):
-            codes = sorted({x for _, _, c in bars for x in CODE_RE.findall(c.codes)})
+            found = {x for _, _, c in bars for x in CODE_RE.findall(c.codes)}
+            codes = [c for c in NOTE_CODES if c in found]
             count_cell = _cell(table, (WALES, "total", "count"), tables, year)
             shown = count_cell is not None and count_cell.value is not None
             reason = hidden_reason(" ".join(codes), "rate_per_10000", shown, year, lang)
@@ -401,7 +402,9 @@ def _table_html(grid: Grid, year: str, notes: ReleaseNotes) -> str:
         cells = [f"<td>{_e(labels[0])}</td>"] + [f'<th scope="row">{_e(x)}</th>' for x in labels[1:n_labels]]
         for c, measure in zip(line, _measures_of(tid), strict=True):
             if c.value is None:
-                cells.append(f'<td class="n">{_abbr(c.codes, lang)}</td>')
+                # a code said once in the title (provisional [p]) is not repeated in the cell
+                hidden = [x for x in CODE_RE.findall(c.codes) if x not in grid.table_codes] or CODE_RE.findall(c.codes)
+                cells.append(f'<td class="n">{_abbr(" ".join(hidden), lang)}</td>')
             else:
                 codes = [x for x in CODE_RE.findall(c.codes) if x not in grid.table_codes]
                 value = _e(_fmt(c.value, measure in COUNT_MEASURES))
@@ -409,7 +412,7 @@ def _table_html(grid: Grid, year: str, notes: ReleaseNotes) -> str:
         body.append("<tr>" + "".join(cells) + "</tr>")
     note_links = ", ".join(f'<a href="#note-{_e(n)}">{_e(notes.t("workbook.note_n", n=n))}</a>' for n in applies)
     title = grid_title(grid, year)
-    wide = len(grid.value_headers) > 4
+    wide = len(grid.value_headers) > 7  # wider than a 70rem page: the cue shows at every width
     table = (
         f'<table><caption id="{_e(tid)}-caption">{_e(title)}</caption><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>"
