@@ -136,3 +136,12 @@ def test_docs_translations_md_is_up_to_date():
         "docs/translations.md is stale: run python -m orchestration.lib.translations"
     )
     assert translations.main(["--check"]) == 0
+
+
+def test_import_keeps_the_catalogue_readable(tmp_path, own_catalogue):
+    own_catalogue.chmod(0o644)
+    rows = translations.export_rows(keys=["html.trends"])
+    path = tmp_path / "back.csv"
+    _write(path, [{**rows[0], "cymraeg": "Tueddiadau yng Nghymru (wedi'i gyfieithu)"}])
+    assert import_file(path, own_catalogue) == 1
+    assert own_catalogue.stat().st_mode & 0o777 == 0o644
