@@ -837,6 +837,47 @@ def _lib_command(module: str, args: argparse.Namespace) -> int:
     return importlib.import_module(module).command(load_settings(), args)
 
 
+def _translations(args: argparse.Namespace) -> int:
+    """cssd translations export [FILE] / import FILE (lib/translations)."""
+    from orchestration.lib import translations
+
+    if args.action == "export":
+        data = translations.export_csv(translations.export_rows())
+        if args.file:
+            Path(args.file).write_bytes(data)
+            print(f"wrote {len(translations.export_rows())} draft Welsh texts to {args.file}")
+        else:
+            sys.stdout.write(data.decode("utf-8"))
+        return 0
+    if not args.file:
+        print("cssd translations import: give the translator's file", file=sys.stderr)
+        return 2
+    try:
+        changed = translations.import_file(Path(args.file))
+    except (translations.ImportRefused, OSError) as exc:
+        print(f"cssd translations import: refused, nothing changed: {exc}", file=sys.stderr)
+        return 1
+    print(f"took {changed} Welsh texts from {args.file} into {translations.CATALOGUE_PATH.name}")
+    counts = translations.status_counts()
+    print(", ".join(f"{n} {status}" for status, n in counts.items()))
+    return 0
+
+
+def _statswales_check(args: argparse.Namespace) -> int:
+    """cssd statswales-check: the StatsWales upload contract over every released year and dataset."""
+    from orchestration.lib.statswales_check import check_output, errors
+    from orchestration.settings import load_settings
+
+    output_dir = Path(args.output) if args.output else load_settings().output_dir
+    years = args.years.split(",") if args.years else None
+    findings = check_output(output_dir, years)
+    for f in findings[: args.limit]:
+        print(f)
+    bad = errors(findings)
+    print(f"{len(bad)} errors, {len(findings) - len(bad)} warnings in {output_dir}")
+    return 1 if bad else 0
+
+
 def main(argv: "list[str] | None" = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     # Dagster flags the parameters it still calls beta (backfill_policy…) on every import: not news
@@ -936,6 +977,19 @@ def main(argv: "list[str] | None" = None) -> int:
     sign.add_argument("--accept-file", help="a CSV file (check,area_code,reason) of accepted findings")
     sign.add_argument("--status", action="store_true", help="only say whether the year is signed off, or stale")
     sign.set_defaults(func=_signoff)
+
+    tr = sub.add_parser(
+        "translations", help="Welsh texts: export the drafts for translation, import a translator's file"
+    )
+    tr.add_argument("action", choices=["export", "import"])
+    tr.add_argument("file", nargs="?", help="export: where to write (default: standard output); import: the file")
+    tr.set_defaults(func=_translations)
+
+    swc = sub.add_parser("statswales-check", help="check every StatsWales file against the upload contract")
+    swc.add_argument("--output", help="the output folder (default: <data>/output)")
+    swc.add_argument("--years", help="comma-separated years to check (default: all; datasets always)")
+    swc.add_argument("--limit", type=int, default=50, help="findings to print (default 50)")
+    swc.set_defaults(func=_statswales_check)
 
     dev = sub.add_parser("dev", help="run the Dagster UI (dagster dev)")
     dev.add_argument("--host", default="127.0.0.1")

@@ -26,6 +26,9 @@ CSSD_IDENTITY_KEY_PREVIOUS  the identity key being replaced, for `cssd rekey --i
 CSSD_RETAIN_LANDING, CSSD_RETAIN_IDENTITY, CSSD_RETAIN_RAW  how many collection years after a year is
                     final its landing files, identity records and raw rows are kept (a whole number, or
                     `forever`); defaults 1, 2 and forever (`cssd retention`, orchestration/lib/retention.py)
+CSSD_CONTACT        the release's contact (statistician's name or team, and email address), written in
+                    both languages of the workbook, release.html and StatsWales metadata. Unset: the
+                    release says no contact is configured, and the StatsWales check reports it
 
 Production on PostgreSQL (docs/deploy.md); unset, cssd runs on DuckDB + SQLite as before:
 CSSD_DBT_TARGET     duckdb (default) or postgres: the warehouse the raw schema is written to and the
@@ -80,6 +83,7 @@ class Settings:
     retain_landing: "int | None" = 1
     retain_identity: "int | None" = 2
     retain_raw: "int | None" = None
+    contact: str = ""  # CSSD_CONTACT; empty: none configured (the release says so, never a placeholder)
 
     def is_provisional(self, year: CollectionYear) -> bool:
         final = self.final_through or self.latest_year.previous()
@@ -259,4 +263,5 @@ def load_settings(environ: "dict[str, str] | None" = None) -> Settings:
         retain_landing=_retain(env, "CSSD_RETAIN_LANDING", 1),
         retain_identity=_retain(env, "CSSD_RETAIN_IDENTITY", 2),
         retain_raw=_retain(env, "CSSD_RETAIN_RAW", None),
+        contact=(env.get("CSSD_CONTACT") or "").strip(),
     )

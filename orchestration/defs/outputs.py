@@ -3,13 +3,17 @@
 ``published_<table>`` applies disclosure control to pub_<table> (the policy in CSSD_DISCLOSURE),
 marks provisional years [p] and revised cells [r], and stages statswales/<table>.csv under
 output/.staging/<year>/. Its blocking checks: the disclosure audit (linear programming: no
-suppressed cell can be recovered), the publication suite (Great Expectations) and the file read back.
+suppressed cell can be recovered), the publication suite (Great Expectations), the file read back
+and the StatsWales upload contract (lib/statswales_check.py).
 
 ``release_files`` makes a year's release of its staged tables: StatsWales lookups, the ODS and XLSX
-workbooks, release.html, revisions.csv, qa/findings.csv and .html (the QA findings of the plausibility checks),
-manifest.json (+ run_record.json) and output_checking.csv, written into a new release folder and
-swapped in whole as output/<year>/ (orchestration/lib/outputs/release_store.py). A release waits for
-a statistician's sign-off (cssd signoff; orchestration/lib/signoff.py): the annual build stops there.
+workbooks and release.html in English and Welsh, revisions.csv, qa/findings.csv and .html (the QA
+findings of the plausibility checks), manifest.json (+ run_record.json) and output_checking.csv, written
+into a new release folder and swapped in whole as output/<year>/
+(orchestration/lib/outputs/release_store.py); then the all-years StatsWales datasets
+(output/statswales/<table>/). Its blocking checks: the release reads back, and every StatsWales file
+of the year and every all-years dataset obeys the upload contract. A release waits for a
+statistician's sign-off (cssd signoff; orchestration/lib/signoff.py): the annual build stops there.
 """
 
 from dagster import (
@@ -33,6 +37,14 @@ from orchestration.lib.outputs.atomic import write_bytes_atomic
 from orchestration.lib.outputs.release_store import output_lock, recover, staging_dir
 from orchestration.lib.outputs.statswales import to_long_csv
 from orchestration.lib.publication import TABLES, read_publication_table, verify_statswales_file
+from orchestration.lib.statswales_check import check_data_file, errors
+
+
+def lookups_in_memory(table_id: str) -> dict:
+    """The lookups a table's file is published with (name -> refcode -> row), as release_files writes them."""
+    from orchestration.lib.outputs.lookups import lookup_rows
+
+    return {name: {r["refcode"]: r for r in rows} for name, rows in lookup_rows(table_id).items()}
 
 
 def publish_year_frame(frame, table_id: str, year, policy: str, provisional: bool, year_dir):
@@ -84,6 +96,14 @@ def _published_asset(table_id: str):
                 description="Each written file reads back with the long-format header, every area and "
                 "every key, and a value or a note code in every cell.",
             ),
+            AssetCheckSpec(
+                name="statswales_conformance",
+                asset=name,
+                blocking=True,
+                description="Each written file obeys the StatsWales upload contract (spec/statswales.md): one "
+                "line-ending style, header format, key unique and complete, values plain numbers or empty, note "
+                "codes bare, valid and in order (t on totals), every code in its lookup in both languages.",
+            ),
         ],
         description=f"{table_id.upper()} — {spec.title}: disclosure control applied (CSSD_DISCLOSURE, default "
         f"round5), [p]/[r] notes; staged as DATA/output/.staging/YEAR/statswales/{table_id}.csv, released "
@@ -100,6 +120,7 @@ def _published_asset(table_id: str):
         problems: list[str] = []
         audit_failures: list[str] = []
         suite_failures: list[str] = []
+        conformance: list[str] = []
         suppressed = 0
         written = []
         for year in years:
@@ -121,6 +142,9 @@ def _published_asset(table_id: str):
             written.append(str(path))
             read_back = verify_statswales_file(path, table_id, year.label)
             problems += [f"{year.label}: {p}" for p in read_back]
+            contract = [str(f) for f in errors(check_data_file(path, lookups_in_memory(table_id), table_id,
+                                                               f"{year.label}/statswales/{table_id}.csv"))]  # fmt: skip
+            conformance += contract
             as_written = release.read_published_csv(path)
             rules = check_publishable(as_written, table_id, policy)
             gate_frame, params = release.publication_gate_frame(as_written, table_id, policy)
@@ -137,6 +161,7 @@ def _published_asset(table_id: str):
                     "disclosure_audit": {"passed": audit.passed, "summary": audit.summary(timing=False)},
                     "ge_publication": {"passed": suite.success and not rules, "summary": suite.summary()},
                     "file_reads_back": {"passed": not read_back, "problems": read_back},
+                    "statswales_conformance": {"passed": not contract, "errors": contract[:50]},
                     "revised_cells": len(revisions),
                 },
             )
@@ -163,6 +188,11 @@ def _published_asset(table_id: str):
                     passed=not problems,
                     metadata={"problems": MetadataValue.text("\n".join(problems[:50]) or "none")},
                 ),
+                AssetCheckResult(
+                    check_name="statswales_conformance",
+                    passed=not conformance,
+                    metadata={"errors": MetadataValue.text("\n".join(conformance[:50]) or "none")},
+                ),
             ],
         )
 
@@ -188,20 +218,31 @@ PUBLISHED_CRCS = PUBLISHED["crcs"]
             name="release_reads_back",
             asset="release_files",
             blocking=True,
-            description="The workbooks open with every table's sheet, release.html parses with no external "
-            "reference, and every file the manifest lists has the hash it records.",
-        )
+            description="The workbooks (English and Welsh) open with every table's sheet, release.html and "
+            "release-cy.html parse with no external reference, set lang and link to each other, and every file "
+            "the manifest lists has the hash it records.",
+        ),
+        AssetCheckSpec(
+            name="statswales_conformance",
+            asset="release_files",
+            blocking=True,
+            description="Every StatsWales file of the year (tables and lookups) and every all-years dataset "
+            "(output/statswales/<table>/: data, update and revise files, lookups, metadata.json, translations.csv) "
+            "obeys the upload contract (spec/statswales.md). No contact configured is reported as a warning.",
+        ),
     ],
-    # Descriptions are shown as Markdown/HTML in the UI: no <placeholders> (they vanish as tags); DATA and
-    # YEAR stand for the data folder and the collection year.
-    description="A year's release: StatsWales lookups, RELEASE.ods and .xlsx (GSS spreadsheet guidance), "
-    "release.html, revisions.csv and manifest.json (with run_record.json), from the staged published tables of "
-    "both censuses (CRCS from 2009-10); written into a new folder and swapped in whole as DATA/output/YEAR/.",
+    # Descriptions are shown as Markdown/HTML in the UI: no <placeholders> (they vanish as tags); DATA,
+    # YEAR and TABLE stand for the data folder, the collection year and the table.
+    description="A year's release: StatsWales lookups, RELEASE.ods and .xlsx (GSS spreadsheet guidance) and "
+    "release.html in English and Welsh (-cy), revisions.csv, QA findings and manifest.json (with run_record.json), "
+    "from the staged published tables of both censuses (CRCS from 2009-10); written into a new folder and swapped "
+    "in whole as DATA/output/YEAR/; then the all-years StatsWales datasets, DATA/output/statswales/TABLE/.",
 )
 def release_files(context: AssetExecutionContext, warehouse: WarehouseResource):
     from orchestration.defs.submissions import year_status
     from orchestration.lib.findings import compute_findings
-    from orchestration.lib.release_files import write_release
+    from orchestration.lib.release_files import write_release, write_statswales_datasets
+    from orchestration.lib.statswales_check import errors as contract_errors
     from orchestration.lib.thresholds import load_thresholds
 
     years = years_of(context.partition_key_range, cla_years)
@@ -219,6 +260,8 @@ def release_files(context: AssetExecutionContext, warehouse: WarehouseResource):
         con.close()
     problems: list[str] = []
     signoff_states: dict[str, int] = {}
+    contract: list[str] = []
+    warnings: list[str] = []
     in_run = tuple(y.label for y in years)
     for year in years:
         landing = ingested[ingested["year"] == year.label].to_dict("records")
@@ -241,6 +284,12 @@ def release_files(context: AssetExecutionContext, warehouse: WarehouseResource):
                 f"{year.label}: released, awaiting sign-off ({len(found)} QA finding(s); sign-off {state}): "
                 f"cssd signoff {year.label} --by NAME --note TEXT"
             )
+        gate = manifest.get("gates", {}).get("statswales_conformance", {})
+        contract += gate.get("errors", [])
+        if not year_problems:
+            dataset_findings = write_statswales_datasets(SETTINGS, year)
+            contract += [str(f) for f in contract_errors(dataset_findings)]
+            warnings += sorted({str(f) for f in dataset_findings if f.level == "warning"})
     return MaterializeResult(
         metadata={
             "years": MetadataValue.int(len(years)),
@@ -254,6 +303,14 @@ def release_files(context: AssetExecutionContext, warehouse: WarehouseResource):
                 check_name="release_reads_back",
                 passed=not problems,
                 metadata={"problems": MetadataValue.text("\n".join(problems[:50]) or "none")},
-            )
+            ),
+            AssetCheckResult(
+                check_name="statswales_conformance",
+                passed=not contract,
+                metadata={
+                    "errors": MetadataValue.text("\n".join(contract[:50]) or "none"),
+                    "warnings": MetadataValue.text("\n".join(sorted(set(warnings))[:20]) or "none"),
+                },
+            ),
         ],
     )

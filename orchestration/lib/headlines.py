@@ -6,6 +6,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestration.lib.outputs.statswales import bracketed_notes
 from orchestration.lib.publication import statswales_path
 from orchestration.lib.reference import WALES, published_headlines
 
@@ -98,7 +99,7 @@ def published_figures() -> dict[tuple[str, str, str], float]:
 def _wales_cells(path: Path, dimension: str, measure: str) -> dict[str, tuple[str, str]]:
     with path.open(encoding="utf-8", newline="") as f:
         return {
-            r[dimension]: (r["value"], r["note_codes"])
+            r[dimension]: (r["value"], bracketed_notes(r["note_codes"]))  # shown the GSS way: [x] [p]
             for r in csv.DictReader(f)
             if r["area_code"] == WALES and r["measure"] == measure
         }

@@ -18,8 +18,10 @@ def welsh_la_codes() -> set[str]:
     return {r["gss_code"] for r in local_authorities() if r["gss_code"] != WALES}
 
 
-def la_names() -> dict[str, str]:
-    return {r["gss_code"]: r["name_en"] for r in local_authorities()}
+def la_names(lang: str = "en") -> dict[str, str]:
+    """GSS code -> the area's name in English (``en``) or Welsh (``cy``)."""
+    column = {"en": "name_en", "cy": "name_cy"}[lang]
+    return {r["gss_code"]: r[column] for r in local_authorities()}
 
 
 def area_order() -> list[str]:

@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from orchestration.lib.outputs.atomic import write_bytes_atomic
-from orchestration.lib.outputs.statswales import COUNT_MEASURES, EMPTY_VALUE_NOTES
+from orchestration.lib.outputs.statswales import COUNT_MEASURES, EMPTY_VALUE_NOTES, read_long_csv
 from orchestration.lib.publication import TABLES, expected_cells
 from orchestration.paths import REPO_ROOT
 
@@ -73,8 +73,8 @@ def key_columns(table_id: str) -> list[str]:
 
 
 def read_published_csv(path: Path) -> pd.DataFrame:
-    """A published long CSV as text (empty cells stay '')."""
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+    """A published long CSV as text (empty cells stay ''), note codes in the internal '[c] [p]' form."""
+    return read_long_csv(path)
 
 
 def mark_revisions(

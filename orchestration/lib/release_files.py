@@ -1,6 +1,9 @@
-"""Write one year's release from its published tables (no Dagster): lookups, workbooks, HTML,
-revisions.csv and manifest.json. The whole set is written into a new release folder and swapped in
-at once (orchestration/lib/outputs/release_store.py)."""
+"""Write one year's release from its published tables (no Dagster): lookups, workbooks and HTML in
+English and Welsh, the Welsh texts still in draft (translations.csv), revisions.csv and
+manifest.json. The whole set is written into a new release folder and swapped in at once
+(orchestration/lib/outputs/release_store.py); a release whose StatsWales files break the upload
+contract (lib/statswales_check.py) is not swapped in. Then the all-years StatsWales datasets
+(``output/statswales/<table>/``) are rewritten from the released years and checked."""
 
 import csv
 import io
@@ -13,6 +16,7 @@ from orchestration.lib import release, signoff
 from orchestration.lib.outputs.atomic import write_bytes_atomic
 
 RELEASE_NAME = "cssd-release-{year}"
+WELSH_SUFFIX = "-cy"  # cssd-release-2025-26-cy.ods / .xlsx
 
 
 def merged_revisions(year_dir: Path) -> bytes:
@@ -33,12 +37,13 @@ def merged_revisions(year_dir: Path) -> bytes:
 
 
 def release_notes(settings, year):
-    """The words around the figures for the workbook and the page: status and disclosure policy."""
-    from orchestration.lib.outputs.workbook import DISCLOSURE_POLICIES, ReleaseNotes
+    """The words around the figures for the workbook and the page (English; ``.in_language("cy")`` for
+    Welsh): status, disclosure policy and the configured contact (CSSD_CONTACT)."""
+    from orchestration.lib.outputs.workbook import ReleaseNotes
 
     provisional = settings.is_provisional(year)
     policy = "rounding" if settings.disclosure_policy == "round5" else "suppression"
-    return ReleaseNotes(status="provisional" if provisional else "final", disclosure=DISCLOSURE_POLICIES[policy])
+    return ReleaseNotes(status="provisional" if provisional else "final", policy=policy, contact=settings.contact)
 
 
 def write_release(
@@ -66,6 +71,7 @@ def write_release(
     from orchestration.lib.crash import crash_point
     from orchestration.lib.outputs.lookups import write_lookups
     from orchestration.lib.outputs.release_html import (
+        PAGE_NAMES,
         history_from_statswales,
         read_statswales_tables,
         write_release_html,
@@ -79,6 +85,8 @@ def write_release(
         staging_dir,
     )
     from orchestration.lib.outputs.workbook import write_workbooks
+    from orchestration.lib.statswales_check import check_year_folder, errors
+    from orchestration.lib.translations import export_csv, export_rows
 
     started = time.monotonic()
     output_dir = settings.output_dir
@@ -108,24 +116,40 @@ def write_release(
         write_bytes_atomic(out / "revisions.csv", merged_revisions(out))
         findings, record, state = _write_qa(settings, year.label, out, findings, landing_files)
         notes = signoff_notes(notes, state)
+        notes_cy = notes.in_language("cy")
         name = RELEASE_NAME.format(year=year.label)
         ods, xlsx = write_workbooks(out, name, year.label, tables, notes)
+        ods_cy, xlsx_cy = write_workbooks(out, name + WELSH_SUFFIX, year.label, tables, notes_cy)
         crash_point("outputs", f"(release {out.name} of {year.label} half written)")
         staged_years = {y: staging_dir(output_dir, y) / "statswales" for y in {*years_in_run, year.label}}
         history = history_from_statswales(output_dir, staged_years)
-        html = write_release_html(out / "release.html", year.label, tables, history, notes)
+        html = write_release_html(out / PAGE_NAMES["en"], year.label, tables, history, notes)
+        html_cy = write_release_html(out / PAGE_NAMES["cy"], year.label, tables, history, notes_cy)
+        # The Welsh texts still in draft, for the translation service (statswales.md, Translations).
+        write_bytes_atomic(out / "translations.csv", export_csv(export_rows()))
+        write_bytes_atomic(out / "metadata.json", release_metadata(notes, year.label))
         problems += check_release_files(ods, xlsx, html, tables)
         if submissions is not None:
             from orchestration.lib.submissions import write_status_files
 
             write_status_files(out, submissions, year.label)
+        problems += check_release_files(ods_cy, xlsx_cy, html_cy, tables)
+        conformance = check_year_folder(out / "statswales", f"{year.label}/statswales")
+        problems += [str(f) for f in errors(conformance)]
         manifest = release.build_manifest(
             out,
             year.label,
             landing_files,
             settings.disclosure_policy,
             settings.is_provisional(year),
-            {"release_reads_back": {"passed": not problems, "problems": problems}},
+            {
+                "release_reads_back": {"passed": not problems, "problems": problems},
+                "statswales_conformance": {
+                    "passed": not errors(conformance),
+                    "errors": [str(f) for f in errors(conformance)][:100],
+                    "warnings": [str(f) for f in conformance if f.level == "warning"][:100],
+                },
+            },
         )
         manifest["qa_findings"] = {
             "count": len(findings),
@@ -186,6 +210,45 @@ def signoff_notes(notes, state):
                                                              "status": state.status}})  # fmt: skip
 
 
+def release_metadata(notes, year: str) -> bytes:
+    """The release's metadata in English and Welsh (the tables' own are in output/statswales/<table>/)."""
+    import json
+
+    from orchestration.lib.translations import both
+
+    by_lang = {lang: notes.in_language(lang) for lang in ("en", "cy")}
+    meta = {
+        "year": year,
+        "title": {lang: f"{n.title}, {year}" for lang, n in by_lang.items()},
+        "status": {lang: n.status_text() for lang, n in by_lang.items()},
+        "source": {lang: n.source for lang, n in by_lang.items()},
+        "collection": {
+            lang: f"{both('metadata.collection.cla')[lang]} {both('metadata.collection.crcs')[lang]}"
+            for lang in by_lang
+        },  # fmt: skip
+        "quality": {lang: " ".join(n.quality) for lang, n in by_lang.items()},
+        "disclosure": {lang: n.disclosure for lang, n in by_lang.items()},
+        "rounding_description": both("metadata.rounding"),
+        "contact": {"configured": notes.contact_configured, **{lang: n.contact_text() for lang, n in by_lang.items()}},
+    }
+    return (json.dumps(meta, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+
+
+def write_statswales_datasets(settings, year) -> list:
+    """Rewrite the all-years StatsWales dataset of every table released for ``year`` and check them
+    all; return the findings (lib/statswales_check.py; errors block the release job's check)."""
+    from orchestration.lib.outputs.release_store import output_lock
+    from orchestration.lib.outputs.statswales_dataset import write_datasets
+    from orchestration.lib.statswales_check import check_dataset
+
+    policy = "rounding" if settings.disclosure_policy == "round5" else "suppression"
+    findings = []
+    with output_lock(settings.output_dir):
+        for folder in write_datasets(settings.output_dir, year.label, policy, settings.contact):
+            findings += check_dataset(folder, f"statswales/{folder.name}")
+    return findings
+
+
 def check_release_files(ods: Path, xlsx: Path, html: Path, tables: dict[str, pd.DataFrame]) -> list[str]:
     """The workbooks open with a sheet per table; the page parses and makes no external request."""
     import re
@@ -211,4 +274,13 @@ def check_release_files(ods: Path, xlsx: Path, html: Path, tables: dict[str, pd.
     for t in sorted(wanted):
         if t not in text:
             problems.append(f"{html.name}: table {t} missing")
+    from orchestration.lib.outputs.release_html import PAGE_NAMES
+
+    lang = re.search(r'<html lang="(en|cy)"', text)
+    if lang is None:
+        problems.append(f"{html.name}: no lang on <html> (en or cy)")
+    else:
+        other = PAGE_NAMES["cy" if lang.group(1) == "en" else "en"]
+        if f'href="{other}"' not in text:
+            problems.append(f"{html.name}: no link to the page in the other language ({other})")
     return problems

@@ -45,7 +45,8 @@ class SignoffError(ValueError):
 def is_signed_output(path: str) -> bool:
     """Whether a release's output (path inside the release) is covered by the sign-off's hashes."""
     name = Path(path).name
-    return not (name in ("release.html", SIGNOFF_FILE, CHECKING_FILE) or name.endswith((".ods", ".xlsx")))
+    pages = ("release.html", "release-cy.html")  # release_html.PAGE_NAMES
+    return not (name in (*pages, SIGNOFF_FILE, CHECKING_FILE) or name.endswith((".ods", ".xlsx")))
 
 
 def store_path(output_dir: Path, year: str) -> Path:

@@ -63,8 +63,16 @@ def test_published_tables_have_blocking_disclosure_and_publication_checks(defs):
 
     for a in [*PUBLISHED_CLA, *PUBLISHED_CRCS]:
         specs = {s.name: s for s in a.check_specs}
-        assert set(specs) == {"disclosure_audit", "ge_publication", "file_reads_back"}
+        assert set(specs) == {"disclosure_audit", "ge_publication", "file_reads_back", "statswales_conformance"}
         assert all(s.blocking for s in specs.values())
+
+
+def test_release_files_have_a_blocking_statswales_conformance_check(defs):
+    from orchestration.defs.outputs import release_files
+
+    specs = {s.name: s for s in release_files.check_specs}
+    assert set(specs) == {"release_reads_back", "statswales_conformance"}
+    assert all(s.blocking for s in specs.values())
 
 
 def test_every_asset_has_a_check(defs):

@@ -31,14 +31,40 @@ def test_every_year_has_the_whole_release(built):
         for table_id in TABLES:
             assert (year_dir / "statswales" / f"{table_id}.csv").exists(), (year.label, table_id)
         assert list((year_dir / "statswales" / "lookups").glob("*.csv"))
-        for name in (f"cssd-release-{year.label}.ods", f"cssd-release-{year.label}.xlsx", "release.html"):
-            assert (year_dir / name).stat().st_size > 1000, name
+        for name in (
+            f"cssd-release-{year.label}.ods",
+            f"cssd-release-{year.label}.xlsx",
+            "release.html",
+            f"cssd-release-{year.label}-cy.ods",
+            f"cssd-release-{year.label}-cy.xlsx",
+            "release-cy.html",
+        ):
+            assert (year_dir / name).stat().st_size > 1000, name  # fmt: skip
         manifest = json.loads((year_dir / "manifest.json").read_text())
         assert manifest["all_gates_passed"] and manifest["disclosure_policy"] == "round5"
         for entry in manifest["outputs"]:
             assert release.sha256_file(year_dir / entry["path"]) == entry["sha256"]
         assert {f["census"] for f in manifest["landing_files"]} == {"cla", "crcs"}
         assert (year_dir / "run_record.json").exists()
+
+
+def test_every_statswales_file_and_dataset_obeys_the_upload_contract(built):
+    from orchestration.lib.statswales_check import check_output, errors
+
+    findings = check_output(built / "output")
+    assert errors(findings) == [], [str(f) for f in errors(findings)][:20]
+    for table_id in TABLES:
+        dataset = built / "output" / "statswales" / table_id
+        assert (dataset / "data.csv").exists() and (dataset / "metadata.json").exists(), table_id
+        assert (dataset / f"update_{YEARS[-1].label}.csv").exists(), table_id
+        for year in YEARS:
+            assert (built / "output" / year.label / "statswales" / f"{table_id}.csv").read_text().count(year.label), (
+                table_id
+            )
+    for year in YEARS:
+        for name in ("release.html", "release-cy.html"):
+            page = (built / "output" / year.label / name).read_text(encoding="utf-8")
+            assert page.startswith(f'<!doctype html><html lang="{"cy" if name == "release-cy.html" else "en"}">')
 
 
 def test_counts_are_rounded_and_small_counts_hidden(built):

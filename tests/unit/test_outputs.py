@@ -59,8 +59,8 @@ def test_long_csv_layout_and_formula_neutralised():
     )
     rows = list(csv.reader(io.StringIO(to_long_csv(frame, ["legal_status_group"]).decode())))
     assert rows[0] == ["year", "area_code", "legal_status_group", "measure", "value", "note_codes"]
-    assert rows[1] == ["2019-20", "W92000004", "total", "count", "10", ""]
-    assert rows[2][2].startswith("'=") and rows[2][4:] == ["", "[x]"]
+    assert rows[1] == ["2019-20", "W92000004", "total", "count", "10", "t"]  # a total row carries t
+    assert rows[2][2].startswith("'=") and rows[2][4:] == ["", "x"]  # bare, as StatsWales reads it
 
 
 def test_atomic_write_replaces_whole_file_and_leaves_no_temp(tmp_path):

@@ -60,8 +60,34 @@ def test_no_external_references(page):
             value = (attrs.get(name) or "").strip().lower()
             assert not value.startswith(("http:", "https:", "//", "data:", "javascript:")), (tag, name, value)
             if name == "href" and value:
-                assert value.startswith("#"), value
+                # in-page anchors, and the same release in the other language beside this page
+                assert value.startswith("#") or value == "release-cy.html", value
     assert "@import" not in text and "url(" not in text
+
+
+def test_english_and_welsh_pages_link_to_each_other():
+    en = render_release_html(YEAR, make_tables(), HISTORY, {})
+    cy = render_release_html(YEAR, make_tables(), HISTORY, {"lang": "cy"})
+    assert '<html lang="en">' in en and '<html lang="cy">' in cy
+    assert 'href="release-cy.html" hreflang="cy" lang="cy">Cymraeg</a>' in en
+    assert 'href="release.html" hreflang="en" lang="en">English</a>' in cy
+    # the Welsh page is in Welsh: headings, labels and area names from the catalogue and the seed
+    assert "Prif ffigurau" in cy and "Headline figures" not in cy
+    assert "Ynys Môn" in cy and "Isle of Anglesey" not in cy
+    assert "Pob oedran" in cy or "Pob statws cyfreithiol" in cy
+
+
+def test_headline_cards_say_why_in_words_not_codes():
+    tables = make_tables()
+    f = tables["crcs1"]
+    rate = f["measure"] == "rate_per_10000"
+    f.loc[rate, "value"] = ""
+    f.loc[rate, "note_codes"] = "[x] [p]"
+    text = render_release_html(YEAR, tables, HISTORY, {})
+    card = text[text.index('id="headline-crcs1-rate_per_10000"') :]
+    card = card[: card.index("</li>")]
+    assert "no population estimate is held for mid-2024" in card
+    assert "[x]" not in card  # the reason in words, not the code
 
 
 def test_valid_accessible_structure(page):
@@ -117,11 +143,13 @@ def test_rates_not_available_say_so_instead_of_a_chart():
         f.loc[rate, "note_codes"] = "[x]"
     text = render_release_html(YEAR, tables, HISTORY, {})
     assert 'id="rates-cla"' not in text
-    assert "Rates per 10,000 are not available for 2024-25" in text
+    assert "Rates per 10,000 are not published for 2024-25" in text
+    # the reason in words: every LA submitted (the counts are shown), no population estimate is held
+    assert "no population estimate is held for mid-2024" in text
 
 
 def test_everything_is_escaped(monkeypatch):
-    monkeypatch.setattr(workbook, "la_names", lambda: {WALES: "<script>alert(1)</script>"})
+    monkeypatch.setattr(workbook, "la_names", lambda *a: {WALES: "<script>alert(1)</script>"})
     text = render_release_html(YEAR, {"cla9": make_frame("cla9")}, {}, {"title": "A & B <i>"})
     assert "<script>" not in text and "<i>" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text and "A &amp; B &lt;i&gt;" in text

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from orchestration.lib.outputs import release_store as store
+from orchestration.lib.outputs.statswales import read_long_csv, to_long_csv
+from orchestration.lib.publication import TABLES
 from tests.conftest import REPO
 from tests.security.helpers import release_is_complete, year_outputs
 from tests.unit.test_release_workbook import make_tables
@@ -37,7 +39,8 @@ def stage(data: Path, notes: str = "") -> None:
     folder = store.staging_dir(data / "output", YEAR) / "statswales"
     folder.mkdir(parents=True, exist_ok=True)
     for table_id, frame in make_tables(YEAR, notes).items():
-        frame.to_csv(folder / f"{table_id}.csv", index=False)
+        # as the published asset writes them: StatsWales's note-code format (bare, t on totals)
+        (folder / f"{table_id}.csv").write_bytes(to_long_csv(frame, TABLES[table_id].dimensions))
 
 
 def release(data: Path, crash: str = "") -> subprocess.CompletedProcess:
@@ -108,7 +111,7 @@ def test_killed_half_way_or_before_the_swap_the_previous_release_stays(released)
     assert result.returncode == 0, result.stderr[-3000:]
     new = year_outputs(view)
     assert new != old and release_is_complete(view) == []
-    assert "[p]" in (view / "statswales" / "cla1.csv").read_text()
+    assert any("[p]" in n for n in read_long_csv(view / "statswales" / "cla1.csv")["note_codes"])
     # the new release and the one before it (for readers still in it); the rest cleared
     assert os.readlink(view) == f".releases/{YEAR}/0003"
     assert [p.name for p in sorted(releases.iterdir())] == ["0001", "0003"]

@@ -13,6 +13,7 @@ from orchestration.lib.outputs import workbook
 from orchestration.lib.outputs.workbook import ReleaseNotes, build_grid, write_workbooks
 from orchestration.lib.publication import TABLES, expected_cells
 from orchestration.lib.reference import WALES
+from orchestration.lib.translations import text
 
 YEAR = "2024-25"
 NS = {
@@ -23,7 +24,7 @@ NS = {
 TBL = "{" + NS["table"] + "}"
 OFF = "{" + NS["office"] + "}"
 SHEETS = ["Cover", "Contents", "Notes", *(t.upper() for t in TABLES)]
-HEADER_ROW = 5  # title, three lines of text, then the header
+HEADER_ROW = 6  # title, three lines of text, then the header
 
 
 def make_frame(table_id: str, year: str = YEAR, notes: str = "") -> pd.DataFrame:
@@ -166,7 +167,7 @@ def test_no_blank_rows_columns_or_cells_inside_a_table(written):
 
 def test_formula_like_labels_are_neutralised(tmp_path: Path, monkeypatch):
     evil = '=HYPERLINK("http://example.invalid","click")'
-    monkeypatch.setattr(workbook, "la_names", lambda: {WALES: evil})
+    monkeypatch.setattr(workbook, "la_names", lambda *a: {WALES: evil})
     notes = {"title": evil, "contact": "+44 29 0000 0000", "status": "@provisional"}
     ods, xlsx = write_workbooks(tmp_path, "release", YEAR, {"cla1": make_frame("cla1")}, notes)
     wb = openpyxl.load_workbook(xlsx)
@@ -202,7 +203,7 @@ def test_provisional_everywhere_goes_in_the_title_and_numbers_stay_numeric(tmp_p
     ws = openpyxl.load_workbook(xlsx)["CLA2"]
     assert ws["A1"].value.endswith(", provisional [p]")
     assert ws.cell(HEADER_ROW + 1, 3).value == 1234
-    assert ws.cell(HEADER_ROW, ws.max_column).value != workbook.ROW_NOTES_HEADER
+    assert ws.cell(HEADER_ROW, ws.max_column).value != text("workbook.header.row_notes")
 
 
 def test_a_code_on_some_figures_goes_in_a_notes_column(tmp_path: Path):
@@ -212,7 +213,7 @@ def test_a_code_on_some_figures_goes_in_a_notes_column(tmp_path: Path):
     assert grid.table_codes == [] and grid.row_notes is not None
     _, xlsx = write_workbooks(tmp_path, "release", YEAR, {"CLA9": frame}, {})
     ws = openpyxl.load_workbook(xlsx)["CLA9"]
-    assert ws.cell(HEADER_ROW, 4).value == workbook.ROW_NOTES_HEADER
+    assert ws.cell(HEADER_ROW, 4).value == text("workbook.header.row_notes")
     notes = {ws.cell(r, 1).value: ws.cell(r, 4).value for r in range(HEADER_ROW + 1, ws.max_row + 1)}
     assert notes["W06000015"] == "Number [r]"
     assert notes[WALES] == "None"
@@ -236,3 +237,37 @@ def test_release_notes_from_a_dict():
     assert rn.notes_for("CLA1") == ["1"] and rn.notes_for("CLA2") == []
     with pytest.raises(ValueError, match="unknown release note fields"):
         ReleaseNotes.coerce({"titel": "x"})
+
+
+def test_the_welsh_workbook_is_in_welsh(tmp_path):
+    ods, xlsx = write_workbooks(tmp_path, "release-cy", YEAR, make_tables(), ReleaseNotes(lang="cy"))
+    wb = openpyxl.load_workbook(xlsx)
+    assert wb.sheetnames[:3] == ["Clawr", "Cynnwys", "Nodiadau"]
+    assert "CLA1" in wb.sheetnames
+    cla1 = wb["CLA1"]
+    assert cla1["A1"].value.startswith("CLA1: Plant sy'n derbyn gofal ar 31 Mawrth")
+    header = [c.value for c in cla1[HEADER_ROW]]
+    assert header[:2] == ["Cod ardal", "Enw'r ardal"] and header[2].startswith("Pob statws cyfreithiol")
+    assert "Ynys Môn" in [c.value for c in cla1["B"]]
+    assert "Clawr" in _ods_sheets(ods)
+
+
+def test_the_contact_comes_from_configuration_never_a_placeholder():
+    none = ReleaseNotes()
+    assert not none.contact_configured
+    assert none.contact_text().startswith("No contact has been configured")
+    assert none.in_language("cy").contact_text().startswith("Nid oes manylion cyswllt")
+    given = ReleaseNotes(contact="Children's statistics team, stats@example.gov.wales")
+    assert given.contact_text() == "Contact: Children's statistics team, stats@example.gov.wales"
+    assert given.in_language("cy").contact_text().startswith("Cyswllt: Children's statistics team")
+    for lang in ("en", "cy"):
+        assert "[" not in ReleaseNotes(lang=lang).contact_text()  # no "[name ... to be added]" placeholder
+
+
+def test_each_table_says_what_x_means_in_it(written):
+    _, xlsx = written
+    wb = openpyxl.load_workbook(xlsx)
+    cla1 = " ".join(str(c.value) for c in wb["CLA1"]["A"][:HEADER_ROW])
+    cla2 = " ".join(str(c.value) for c in wb["CLA2"]["A"][:HEADER_ROW])
+    assert "did not submit a return" in cla1 and "population estimate" in cla1
+    assert "did not submit a return" in cla2 and "population estimate" not in cla2

@@ -51,3 +51,12 @@ def test_bad_today_is_a_clear_error():
 def test_data_dir_is_resolved_to_an_absolute_path():
     assert load_settings({"CSSD_DATA_DIR": "relative/dir"}).data_dir.is_absolute()
     assert isinstance(load_settings({}).warehouse, Path)
+
+
+def test_contact_from_cssd_contact():
+    from orchestration.settings import load_settings
+
+    assert load_settings({}).contact == ""
+    assert load_settings({"CSSD_CONTACT": "  Stats team, stats@example.gov.wales "}).contact == (
+        "Stats team, stats@example.gov.wales"
+    )

@@ -19,16 +19,21 @@ def _line(notes) -> dict[str, str]:
     return {"en": line["en"], "cy": line["cy"]}
 
 
+def _lang(notes) -> str:
+    return getattr(notes, "lang", "en") or "en"
+
+
 def signoff_html(notes) -> str:
+    """The line in the page's own language (release.html in English, release-cy.html in Welsh)."""
+    lang = _lang(notes)
     line = _line(notes)
     return (
-        f'<p class="signoff" id="signoff"><strong>{html.escape(text("signoff.heading", "en"))}:</strong> '
-        f'{html.escape(line["en"])} <span lang="cy">({html.escape(line["cy"])})</span></p>'
+        f'<p class="signoff" id="signoff"><strong>{html.escape(text("signoff.heading", lang))}:</strong> '
+        f"{html.escape(line[lang])}</p>"
     )
 
 
 def signoff_cover_texts(notes) -> tuple[str, str]:
-    """(heading, line) for the workbook cover: English, the Welsh in brackets."""
-    line = _line(notes)
-    heading = f"{text('signoff.heading', 'en')} / {text('signoff.heading', 'cy')}"
-    return heading, f"{line['en']} ({line['cy']})"
+    """(heading, line) for the workbook cover, in the workbook's language."""
+    lang = _lang(notes)
+    return text("signoff.heading", lang), _line(notes)[lang]

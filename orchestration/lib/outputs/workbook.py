@@ -1,15 +1,20 @@
-"""The release workbook: one accessible spreadsheet, written as ODS (odfpy) and XLSX (openpyxl).
+"""The release workbook: one accessible spreadsheet, written as ODS (odfpy) and XLSX (openpyxl), in
+English and in Welsh (``<release>.ods`` / ``.xlsx`` and ``<release>-cy.ods`` / ``-cy.xlsx``).
 
 Layout (GSS "Releasing statistics in spreadsheets"):
 
-- ``Cover``: title, year, what the workbook holds, the status (e.g. provisional), the disclosure
-  policy in words, a contact.
-- ``Contents``: one row per sheet (sheet name linked to the sheet, table title, notes).
-- ``Notes``: one table explaining the note codes ([c] [x] [z] [p] [r]) and the numbered notes.
+- ``Cover`` (``Clawr``): title, year, what the workbook holds, the status (e.g. provisional), the
+  disclosure policy in words, the contact (from configuration; said plainly when none is set).
+- ``Contents`` (``Cynnwys``): one row per sheet (sheet name linked to the sheet, table title, notes).
+- ``Notes`` (``Nodiadau``): one table explaining the note codes ([c] [x] [z] [p] [r]) and the
+  numbered notes.
 - one sheet per table, named by the table id (``CLA1`` …): title in A1, a few lines of text in
-  column A (what the sheet holds, units, which notes apply), then the table as a wide grid: one row
-  per area (and per first dimension key for two-dimension tables), one column per key × measure,
-  with a plain-English header row and area code and area name columns.
+  column A (what the sheet holds, units, which notes apply, what [x] means in it), then the table
+  as a wide grid: one row per area (and per first dimension key for two-dimension tables), one
+  column per key × measure, with a plain-language header row and area code and area name columns.
+
+Every text comes from the translation catalogue (``orchestration/lib/translations``) in the
+workbook's language; a text without its Welsh is an error, never a blank.
 
 Every sheet's text sits in column A above the table; a sheet holds at most one table; no cell is
 merged; the table has no blank rows, columns or cells.
@@ -44,124 +49,104 @@ from pathlib import Path
 import pandas as pd
 
 from orchestration.lib.outputs.atomic import neutralise, write_bytes_atomic
-from orchestration.lib.outputs.lookups import DIMENSION_LABELS, MEASURE_LABELS, NOTE_CODES, key_label
+from orchestration.lib.outputs.lookups import NOTE_CODES, dimension_label, key_label, measure_label, note_code_text
 from orchestration.lib.outputs.signoff_line import signoff_cover_texts
 from orchestration.lib.publication import TABLES, PublishedTable
 from orchestration.lib.reference import la_names
+from orchestration.lib.translations import LANGUAGES, text
 
 COUNT_MEASURES = frozenset({"count", "crcs_count", "cla_count", "difference"})
 EMPTY_VALUE_CODES = ("[c]", "[x]", "[z]")
 CODE_RE = re.compile(r"\[[a-z]\]")
 FIXED_TIME = datetime(2000, 1, 1, 0, 0, 0)
 ZIP_TIME = (2000, 1, 1, 0, 0, 0)
-ROW_NOTES_HEADER = "Notes on figures in this row"
+POLICIES = ("rounding", "suppression")
 
-DISCLOSURE_POLICIES = {
-    "rounding": (
-        "Every count is rounded to the nearest 5; a count of 1 to 4 is shown as [c] and 0 is shown as 0. "
-        "Totals and subtotals are computed from unrounded counts and then rounded on their own, so figures "
-        "need not add up to the totals shown. A percentage, rate or median whose own count is 1 to 4, or a "
-        "percentage or median of fewer than 10 children, is shown as [c]. Where rounding alone would let a "
-        "[c] count be worked out exactly from a total, that total is also shown as [c]."
-    ),
-    "suppression": (
-        "Counts are shown exactly, except that a count of 1 to 4 is shown as [c], and further cells are "
-        "shown as [c] along every total and subtotal so that no withheld count can be worked out to within "
-        "5 by subtraction. A percentage, rate or median whose own count is 1 to 4, or a percentage or "
-        "median of fewer than 10 children, is shown as [c]."
-    ),
-}
-
-# (number, text, tables it applies to; empty = all tables)
-DEFAULT_NOTES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    (
-        "1",
-        "Figures are for the collection year 1 April to 31 March; 'at 31 March' figures are a snapshot on "
-        "the census date. Totals are computed from unrounded counts, so figures need not add up to them.",
-        (),
-    ),
-    (
-        "2",
-        "Every table has a row for Wales and each of the 22 local authorities. A local authority that did not "
-        "submit a return has [x] cells, and so does every Wales figure of that census and year.",
-        (),
-    ),
-    (
-        "3",
-        "Rates per 10,000 are the count divided by the ONS mid-year estimate of children aged 0 to 17 for "
-        "the mid-year before the census date, times 10,000, from unrounded counts. Where no estimate is held "
-        "the rate is [x]. Rates are given on totals only.",
-        ("cla1", "crcs1"),
-    ),
-    (
-        "4",
-        "Short-break episodes (legal status V3 or V4) are removed before any other definition is applied; "
-        "they are counted only in CLA9.",
-        ("cla1", "cla2", "cla3", "cla4", "cla5", "cla6", "cla7", "cla8", "cla9"),
-    ),
-    (
-        "5",
-        "A child transferred in from another local authority counts as a start in the receiving authority "
-        "but not in the Wales row.",
-        ("cla4",),
-    ),
-    (
-        "6",
-        "Percentages are computed from unrounded counts. The denominator is the same area's total in the "
-        "table (CLA7: the care leavers; CRCS4 to CRCS6: all children receiving care and support; CRCS7: the "
-        "children eligible for the check). A percentage or median of no children is [z].",
-        ("cla6", "cla7", "cla8", "crcs2", "crcs4", "crcs5", "crcs6", "crcs7"),
-    ),
-    (
-        "7",
-        "A child is counted as receiving care and support when their plan started on or before 1 January "
-        "and is open on 31 March, and they are born and under 18 on 31 March. Children are counted, not plans.",
-        ("crcs1", "crcs2", "crcs3", "crcs4", "crcs5", "crcs6", "crcs7", "rec1"),
-    ),
-    (
-        "8",
-        "Unborn children are shown separately, are not in the total and have no rate; they are left out of "
-        "every other CRCS table.",
-        ("crcs1",),
-    ),
-    ("9", "The child's mental health was first collected in 2016-17: earlier years are [z].", ("crcs6",)),
-    (
-        "10",
-        "Plans are counted, not children. Plans closed by reason are collected from 2023-24: earlier years "
-        "are [z]. Plans started have no reason for closure, so those cells are [z].",
-        ("crcs8",),
-    ),
-    (
-        "11",
-        "The difference is the CRCS count minus the CLA count. The CRCS start rule (plan started on or "
-        "before 1 January) makes the CRCS count lower for children who came into care after 1 January.",
-        ("rec1",),
-    ),
+# The numbered notes (their texts are note.<n> in the catalogue) and the tables each applies to
+# (empty = all tables).
+NOTE_TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("1", ()),
+    ("2", ()),
+    ("3", ("cla1", "crcs1")),
+    ("4", ("cla1", "cla2", "cla3", "cla4", "cla5", "cla6", "cla7", "cla8", "cla9")),
+    ("5", ("cla4",)),
+    ("6", ("cla6", "cla7", "cla8", "crcs2", "crcs4", "crcs5", "crcs6", "crcs7")),
+    ("7", ("crcs1", "crcs2", "crcs3", "crcs4", "crcs5", "crcs6", "crcs7", "rec1")),
+    ("8", ("crcs1",)),
+    ("9", ("crcs6",)),
+    ("10", ("crcs8",)),
+    ("11", ("rec1",)),
 )
+QUALITY_KEYS = ("quality.1", "quality.2")
+# Tables with a rate: [x] there also means no population estimate (publication.md, Rates).
+RATE_TABLES = ("cla1", "crcs1")
 
-DEFAULT_QUALITY: tuple[str, ...] = (
-    "The figures are compiled from the record-level returns of the 22 local authorities. Each return is "
-    "validated against the published rule pack; a return with errors is not used until it is resubmitted.",
-    "Every year's tables have the same rows and columns: a figure that does not exist in a year is [z], not left out.",
-)
+
+def disclosure_text(policy: str, lang: str = "en") -> str:
+    if policy not in POLICIES:
+        raise ValueError(f"unknown disclosure policy {policy!r}: use one of {', '.join(POLICIES)}")
+    return text(f"disclosure.{policy}", lang)
+
+
+def x_reason(table_id: str, lang: str = "en") -> str:
+    """What [x] (not available) means in this table, in words: why a figure is not available."""
+    tid = table_id.lower()
+    if tid == "rec1":
+        return text("xreason.rec1", lang)
+    if TABLES[tid].wales_only:
+        return text("xreason.wales_only", lang)
+    reason = text("xreason.no_return", lang)
+    if tid in RATE_TABLES:
+        reason += " " + text("xreason.no_population", lang)
+    return reason
+
+
+def default_notes(lang: str) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    return tuple((n, text(f"note.{n}", lang), tables) for n, tables in NOTE_TABLES)
 
 
 @dataclass(frozen=True)
 class ReleaseNotes:
-    """The words around the figures: shared by the workbook and release.html."""
+    """The words around the figures, in one language: shared by the workbook and release.html.
 
-    title: str = "Children's social services statistics for Wales"
+    Empty fields take the catalogue's text in ``lang``. ``contact`` is the configured contact
+    (``CSSD_CONTACT``); when none is configured the release says so plainly (``release.no_contact``),
+    never a placeholder."""
+
+    lang: str = "en"
+    title: str = ""
     status: str = "provisional"  # provisional | final | revised | any text
-    disclosure: str = DISCLOSURE_POLICIES["rounding"]
-    contact: str = "Contact: [statistician's name, team and email address to be added before publication]"
-    source: str = (
-        "Children looked after (CLA) and children receiving care and support (CRCS) returns from the 22 "
-        "local authorities in Wales"
-    )
+    policy: str = "rounding"
+    disclosure: str = ""
+    contact: str = ""
+    source: str = ""
     published: str = ""
-    notes: tuple[tuple[str, str, tuple[str, ...]], ...] = DEFAULT_NOTES
-    quality: tuple[str, ...] = DEFAULT_QUALITY
+    notes: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    quality: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.lang not in LANGUAGES:
+            raise ValueError(f"unknown language {self.lang!r}: use one of {', '.join(LANGUAGES)}")
+        fill = {
+            "title": lambda: text("release.title", self.lang),
+            "disclosure": lambda: disclosure_text(self.policy, self.lang),
+            "source": lambda: text("release.source", self.lang),
+            "notes": lambda: default_notes(self.lang),
+            "quality": lambda: tuple(text(k, self.lang) for k in QUALITY_KEYS),
+        }
+        for name, make in fill.items():
+            if not getattr(self, name):
+                object.__setattr__(self, name, make())
+
+    @property
+    def contact_configured(self) -> bool:
+        return bool(self.contact.strip())
+
+    def contact_text(self) -> str:
+        if self.contact_configured:
+            return text("release.contact", self.lang, contact=self.contact.strip())
+        return text("release.no_contact", self.lang)
 
     @classmethod
     def coerce(cls, value: "ReleaseNotes | dict | None") -> "ReleaseNotes":
@@ -180,14 +165,24 @@ class ReleaseNotes:
             kwargs["quality"] = tuple(kwargs["quality"])
         return cls(**kwargs)
 
+    def in_language(self, lang: str) -> "ReleaseNotes":
+        """The same release in ``lang``: status, policy, contact and dates kept; the texts from the catalogue."""
+        return ReleaseNotes(
+            lang=lang,
+            status=self.status,
+            policy=self.policy,
+            contact=self.contact,
+            published=self.published,
+            extra=self.extra,
+        )
+
+    def t(self, key: str, **values: object) -> str:
+        return text(key, self.lang, **values)
+
     def status_text(self) -> str:
         s = self.status.strip().lower()
-        if s == "provisional":
-            return "These figures are provisional [p]: they may be revised in a later release."
-        if s == "final":
-            return "These figures are final."
-        if s == "revised":
-            return "This release revises figures published earlier; revised figures are marked [r]."
+        if s in ("provisional", "final", "revised"):
+            return self.t(f"release.status.{s}")
         return self.status
 
     def notes_for(self, table_id: str) -> list[str]:
@@ -208,16 +203,18 @@ class GridCell:
 @dataclass(frozen=True)
 class Grid:
     table_id: str  # upper case, e.g. CLA1
-    title: str  # the table's title (without id or year)
+    title: str  # the table's title (without id or year), in the grid's language
     label_headers: list[str]  # Area code, Area name[, first dimension]
     value_headers: list[str]
     rows: list[tuple[list[str], list[GridCell]]]
     table_codes: list[str]  # codes on every figure shown: said once, in the title
     row_notes: list[str] | None  # per row, the other codes on figures shown; None: no such codes
+    lang: str = "en"
 
     @property
     def headers(self) -> list[str]:
-        return self.label_headers + self.value_headers + ([ROW_NOTES_HEADER] if self.row_notes is not None else [])
+        extra = [text("workbook.header.row_notes", self.lang)] if self.row_notes is not None else []
+        return self.label_headers + self.value_headers + extra
 
 
 def prev_year(year: str) -> str:
@@ -247,12 +244,16 @@ def note_codes_text(value: object) -> str:
     return " ".join(str(value).split())
 
 
-def _column_header(spec: PublishedTable, key: str | None, measure: str) -> str:
-    m = MEASURE_LABELS[measure]
+def _column_header(spec: PublishedTable, key: str | None, measure: str, lang: str) -> str:
+    m = measure_label(measure, lang)
     if key is None:
         return m
     dim = spec.dimensions[-1]
-    return f"{key_label(dim, key)}: {m[0].lower() + m[1:]}"
+    return f"{key_label(dim, key, lang)}: {m[0].lower() + m[1:]}"
+
+
+def table_title(table_id: str, lang: str = "en") -> str:
+    return text(f"table.{table_id.lower()}.title", lang)
 
 
 def normalise_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -264,8 +265,8 @@ def normalise_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]
     return {t: by_id[t] for t in TABLES if t in by_id}
 
 
-def build_grid(table_id: str, frame: pd.DataFrame, year: str) -> Grid:
-    """The wide, human-readable grid of one published (long) table for one year."""
+def build_grid(table_id: str, frame: pd.DataFrame, year: str, lang: str = "en") -> Grid:
+    """The wide, human-readable grid of one published (long) table for one year, in ``lang``."""
     spec = TABLES[table_id.lower()]
     tid = spec.table_id.upper()
     if "year" in frame.columns:
@@ -284,15 +285,19 @@ def build_grid(table_id: str, frame: pd.DataFrame, year: str) -> Grid:
         if col_dim
         else [(None, m) for m in spec.measures_for(None)]
     )
-    value_headers = [_column_header(spec, k, m) for k, m in columns]
-    label_headers = ["Area code", "Area name", *(DIMENSION_LABELS[d] for d in row_dims)]
+    value_headers = [_column_header(spec, k, m, lang) for k, m in columns]
+    label_headers = [
+        text("workbook.header.area_code", lang),
+        text("workbook.header.area_name", lang),
+        *(dimension_label(d, lang) for d in row_dims),
+    ]
     row_keys = [(k,) for k in spec.keys[row_dims[0]]] if row_dims else [()]
-    names = la_names()
+    names = la_names(lang)
 
     rows: list[tuple[list[str], list[GridCell]]] = []
     for area in spec.areas():
         for rk in row_keys:
-            labels = [area, names.get(area, area), *(key_label(d, k) for d, k in zip(row_dims, rk, strict=True))]
+            labels = [area, names.get(area, area), *(key_label(d, k, lang) for d, k in zip(row_dims, rk, strict=True))]
             line = []
             for (k, m), header in zip(columns, value_headers, strict=True):
                 cell_key = (area, *rk, *((k,) if k is not None else ()), m)
@@ -305,6 +310,7 @@ def build_grid(table_id: str, frame: pd.DataFrame, year: str) -> Grid:
     shown = [c for _, line in rows for c in line if c.value is not None]
     code_sets = [set(CODE_RE.findall(c.codes)) for c in shown]
     table_codes = sorted(set.intersection(*code_sets)) if code_sets else []
+    none = text("workbook.none", lang)
     row_notes: list[str] = []
     for _, line in rows:
         parts = []
@@ -312,26 +318,25 @@ def build_grid(table_id: str, frame: pd.DataFrame, year: str) -> Grid:
             extra = [x for x in CODE_RE.findall(c.codes) if x not in table_codes] if c.value is not None else []
             if extra:
                 parts.append(f"{c.header} {' '.join(extra)}")
-        row_notes.append("; ".join(parts) if parts else "None")
-    has_row_notes = any(n != "None" for n in row_notes)
+        row_notes.append("; ".join(parts) if parts else none)
+    has_row_notes = any(n != none for n in row_notes)
     return Grid(
         table_id=tid,
-        title=spec.title,
+        title=table_title(spec.table_id, lang),
         label_headers=label_headers,
         value_headers=value_headers,
         rows=rows,
         table_codes=table_codes,
         row_notes=row_notes if has_row_notes else None,
+        lang=lang,
     )
-
-
-CODE_WORDS = {"[p]": "provisional", "[r]": "revised"}
 
 
 def grid_title(grid: Grid, year: str) -> str:
     title = f"{grid.table_id}: {grid.title}, {year}"
     for code in grid.table_codes:
-        title += f", {CODE_WORDS.get(code, 'every figure')} {code}"
+        word = text(f"code_word.{code.strip('[]')}", grid.lang) if code in ("[p]", "[r]") else None
+        title += f", {word or text('code_word.every', grid.lang)} {code}"
     return title
 
 
@@ -354,114 +359,108 @@ class Sheet:
     table_header_row: int | None = None  # 0-based row of the table's header (None: no table)
 
 
-def _t(text: str, style: str = "text", link: str | None = None) -> Cell:
-    return Cell(neutralise(str(text)), style, link)
+def _t(value: str, style: str = "text", link: str | None = None) -> Cell:
+    return Cell(neutralise(str(value)), style, link)
 
 
 def _num(value: int | float, measure_is_count: bool) -> Cell:
     return Cell(value, "count" if measure_is_count else "decimal")
 
 
+def sheet_name(kind: str, lang: str) -> str:
+    """The name of the Cover, Contents or Notes sheet in ``lang``."""
+    return text(f"workbook.sheet.{kind}", lang)
+
+
 def _cover(notes: ReleaseNotes, year: str, grids: list[Grid]) -> Sheet:
+    t = notes.t
     rows = [
         [_t(f"{notes.title}, {year}", "title")],
-        [_t("About this release", "heading")],
-        [
-            _t(
-                f"This workbook holds the official statistics on children looked after (CLA) and children "
-                f"receiving care and support (CRCS) in Wales for {year}: the year 1 April to 31 March, with "
-                f"'at 31 March' figures on the census date."
-            )
-        ],
-        [_t(f"Source: {notes.source}.")],
-        [_t("What this workbook contains", "heading")],
-        [
-            _t(
-                f"{len(grids)} tables, one per sheet, listed on the Contents sheet. The Notes sheet explains the "
-                "note codes and the numbered notes."
-            )
-        ],
-        [_t("Status", "heading")],
+        [_t(t("workbook.cover.about_heading"), "heading")],
+        [_t(t("workbook.cover.about", year=year))],
+        [_t(t("release.source_line", source=notes.source))],
+        [_t(t("workbook.cover.contents_heading"), "heading")],
+        [_t(t("workbook.cover.contents", n=len(grids)))],
+        [_t(t("workbook.cover.status_heading"), "heading")],
         [_t(notes.status_text())],
-        *[[_t(t, style)] for t, style in zip(signoff_cover_texts(notes), ("heading", "text"), strict=True)],
-        [_t("Disclosure control", "heading")],
+        *[[_t(line, style)] for line, style in zip(signoff_cover_texts(notes), ("heading", "text"), strict=True)],
+        [_t(t("release.disclosure_heading"), "heading")],
         [_t(notes.disclosure)],
-        [_t("Note codes", "heading")],
-        [
-            _t(
-                "A cell shows a note code instead of a figure when the figure cannot be shown: [c] confidential, "
-                "[x] not available, [z] not applicable. [p] provisional and [r] revised mark figures that are "
-                "shown. Figures are stored as numbers."
-            )
-        ],
-        [_t("Contact", "heading")],
-        [_t(notes.contact)],
+        [_t(t("release.note_codes_heading"), "heading")],
+        [_t(t("workbook.cover.codes"))],
+        [_t(t("release.contact_heading"), "heading")],
+        [_t(notes.contact_text())],
     ]
     if notes.published:
-        rows += [[_t("Published", "heading")], [_t(notes.published)]]
-    return Sheet("Cover", rows, [110])
+        rows += [[_t(t("workbook.cover.published_heading"), "heading")], [_t(notes.published)]]
+    return Sheet(sheet_name("cover", notes.lang), rows, [110])
+
+
+def _note_list(numbers: list[str], notes: ReleaseNotes) -> str:
+    return ", ".join(notes.t("workbook.note_n", n=n) for n in numbers) if numbers else notes.t("workbook.none")
 
 
 def _contents(grids: list[Grid], year: str, notes: ReleaseNotes) -> Sheet:
+    t = notes.t
+    notes_sheet = sheet_name("notes", notes.lang)
     rows = [
-        [_t("Contents", "title")],
-        [_t("This worksheet contains one table. Select a sheet name to go to that sheet.")],
-        [_t("Sheet name", "header"), _t("Table title", "header"), _t("Notes", "header")],
-        [_t("Notes", "link", "Notes"), _t("Note codes and numbered notes"), _t("Explains the notes of every table")],
+        [_t(sheet_name("contents", notes.lang), "title")],
+        [_t(t("workbook.contents.intro"))],
+        [
+            _t(t("workbook.header.sheet"), "header"),
+            _t(t("workbook.header.title"), "header"),
+            _t(t("workbook.header.notes"), "header"),
+        ],  # fmt: skip
+        [
+            _t(notes_sheet, "link", notes_sheet),
+            _t(t("workbook.contents.notes_title")),
+            _t(t("workbook.contents.notes_notes")),
+        ],  # fmt: skip
     ]
     for g in grids:
-        applies = notes.notes_for(g.table_id)
         rows.append(
             [
                 _t(g.table_id, "link", g.table_id),
                 _t(grid_title(g, year)),
-                _t(", ".join(f"Note {n}" for n in applies) if applies else "None"),
+                _t(_note_list(notes.notes_for(g.table_id), notes)),
             ]
         )
-    return Sheet("Contents", rows, [14, 100, 40], table_header_row=2)
+    return Sheet(sheet_name("contents", notes.lang), rows, [14, 100, 40], table_header_row=2)
 
 
 def _notes_sheet(grids: list[Grid], notes: ReleaseNotes) -> Sheet:
+    t = notes.t
     rows = [
-        [_t("Notes", "title")],
+        [_t(sheet_name("notes", notes.lang), "title")],
+        [_t(t("workbook.notes.intro"))],
         [
-            _t(
-                "This worksheet contains one table. A note code replaces a figure that cannot be shown, or marks "
-                "a figure that is shown; a numbered note applies to the tables listed."
-            )
-        ],
-        [_t("Note", "header"), _t("Description", "header"), _t("Tables", "header")],
+            _t(t("workbook.header.note"), "header"),
+            _t(t("workbook.header.description"), "header"),
+            _t(t("workbook.header.tables"), "header"),
+        ],  # fmt: skip
     ]
-    for code, text in NOTE_CODES.items():
-        rows.append([_t(code, "label"), _t(text), _t("Any table")])
+    for code in NOTE_CODES:
+        rows.append([_t(code, "label"), _t(note_code_text(code, notes.lang)), _t(t("workbook.notes.any_table"))])
     ids = [g.table_id for g in grids]
-    for number, text, applies in notes.notes:
-        listed = [t for t in ids if not applies or t.lower() in applies]
+    for number, note, applies in notes.notes:
+        listed = [x for x in ids if not applies or x.lower() in applies]
         if not listed:
             continue
-        rows.append([_t(f"Note {number}", "label"), _t(text), _t("All tables" if not applies else ", ".join(listed))])
-    return Sheet("Notes", rows, [12, 110, 40], table_header_row=2)
+        where = t("workbook.notes.all_tables") if not applies else ", ".join(listed)
+        rows.append([_t(t("workbook.note_n", n=number), "label"), _t(note), _t(where)])
+    return Sheet(sheet_name("notes", notes.lang), rows, [12, 110, 40], table_header_row=2)
 
 
 def _table_sheet(grid: Grid, year: str, notes: ReleaseNotes) -> Sheet:
     spec = TABLES[grid.table_id.lower()]
-    unit = "plans" if spec.table_id == "crcs8" else "children"
-    applies = notes.notes_for(grid.table_id)
+    t = notes.t
+    unit = t("workbook.unit.plans" if spec.table_id == "crcs8" else "workbook.unit.children")
     rows = [
         [_t(grid_title(grid, year), "title")],
-        [
-            _t(
-                "This worksheet contains one table. Some cells show a note code instead of a figure; the codes "
-                "are explained on the Notes sheet."
-            )
-        ],
-        [
-            _t(
-                f"Figures are numbers of {unit} unless the column heading says otherwise; rates, percentages "
-                "and medians have one decimal place. Counts are after disclosure control (see the Cover sheet)."
-            )
-        ],
-        [_t("Notes that apply to this table: " + (", ".join(f"Note {n}" for n in applies) or "none") + ".")],
+        [_t(t("workbook.table.intro"))],
+        [_t(t("workbook.table.units", unit=unit))],
+        [_t(t("workbook.table.notes_apply", notes=_note_list(notes.notes_for(grid.table_id), notes)))],
+        [_t(t("workbook.table.x", reason=x_reason(spec.table_id, notes.lang)))],
         [_t(h, "header") for h in grid.headers],
     ]
     for i, (labels, line) in enumerate(grid.rows):
@@ -474,7 +473,7 @@ def _table_sheet(grid: Grid, year: str, notes: ReleaseNotes) -> Sheet:
     widths = [12, 24] + [28] * (len(grid.label_headers) - 2) + [18] * len(grid.value_headers)
     if grid.row_notes is not None:
         widths.append(40)
-    return Sheet(grid.table_id, rows, widths, table_header_row=4)
+    return Sheet(grid.table_id, rows, widths, table_header_row=5)
 
 
 def _measures(spec: PublishedTable) -> list[tuple[str | None, str]]:
@@ -487,7 +486,7 @@ def _measures(spec: PublishedTable) -> list[tuple[str | None, str]]:
 
 def build_sheets(year: str, tables: dict[str, pd.DataFrame], notes: "ReleaseNotes | dict | None") -> list[Sheet]:
     rn = ReleaseNotes.coerce(notes)
-    grids = [build_grid(t, f, year) for t, f in normalise_tables(tables).items()]
+    grids = [build_grid(t, f, year, rn.lang) for t, f in normalise_tables(tables).items()]
     return [
         _cover(rn, year, grids),
         _contents(grids, year, rn),
