@@ -227,7 +227,7 @@ PUBLISHED_CRCS = PUBLISHED["crcs"]
             asset="release_files",
             blocking=True,
             description="Every StatsWales file of the year (tables and lookups) and every all-years dataset "
-            "(output/statswales/<table>/: data, update and revise files, lookups, metadata.json, translations.csv) "
+            "(output/statswales/TABLE/: data, update and revise files, lookups, metadata.json, translations.csv) "
             "obeys the upload contract (spec/statswales.md). No contact configured is reported as a warning.",
         ),
     ],
