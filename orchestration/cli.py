@@ -780,6 +780,9 @@ def _dev(args: argparse.Namespace) -> int:
         "DO_NOT_TRACK": "1",
         "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
     }
+    # `dagster dev` warns on every start that it is "superseded" by `dg dev` (another CLI, not installed here)
+    quiet = "ignore:Function `dev_command` is superseded"
+    env["PYTHONWARNINGS"] = ",".join(filter(None, [os.environ.get("PYTHONWARNINGS", ""), quiet]))
     if demo_landing(settings):
         env["CSSD_DEMO"] = "1"
         print(f"demo mode: {settings.landing_dir} holds synthetic returns made by cssd generate (public demo key)")

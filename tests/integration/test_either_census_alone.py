@@ -11,18 +11,25 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES
 from tests.integration.helpers import REPO, run_cssd
 
 pytestmark = pytest.mark.integration
 
-YEAR = "2019-20"
+YEAR = "2024-25"
 
 
 def _fresh(tmp_path: Path, censuses: "tuple[str, ...]") -> Path:
+    """A data folder with only landing files (cssd's synthetic returns of all 22 LAs, one year)."""
+    from orchestration.lib.synthetic import generate_cla, generate_crcs
+    from orchestration.lib.years import CollectionYear
+
     data = tmp_path / "data"
-    for census in censuses:
-        shutil.copytree(FIXTURES / "crcs_known" / "landing" / census / YEAR, data / "landing" / census / YEAR)
+    years = [CollectionYear.parse(YEAR)]
+    generate_cla(data / "landing", years, seed=5, scale=0.2)  # the children a CRCS return links to
+    if "crcs" in censuses:
+        generate_crcs(data / "landing", years, seed=5, scale=0.2)
+    if "cla" not in censuses:
+        shutil.rmtree(data / "landing" / "cla")  # a CRCS-only folder: no CLA at all
     assert not (data / "warehouse.duckdb").exists() and not (data / "dagster_home").exists()
     return data
 

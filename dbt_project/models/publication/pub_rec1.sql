@@ -23,26 +23,18 @@ crcs as (
         and {{ year_filter() }}
 ),
 
-{#- A CRCS build on a warehouse with no CLA yet (`cssd build --census crcs` on a fresh data folder):
-    no CLA1, so every REC1 cell is [x] (as for a missing CLA return) rather than a failed build. -#}
-{% set cla1 = ref('pub_cla1') %}
-{% set cla1_exists = execute and adapter.get_relation(
-    database=cla1.database, schema=cla1.schema, identifier=cla1.identifier) is not none %}
+{# With no CLA1 yet (a CRCS build on a fresh data folder) every REC1 cell is [x], as for a missing
+    CLA return, rather than a failed build. #}
 cla as (
-    {%- if cla1_exists %}
     select year, area_code, value
-    from {{ cla1 }}
+    from
+        {{ existing_or_empty(ref('pub_cla1'), {
+            'year': 'varchar', 'area_code': 'varchar', 'legal_status_group': 'varchar',
+            'measure': 'varchar', 'value': 'decimal(18, 1)'}) }} as cla1
     where
         legal_status_group = 'total'
         and measure = 'count'
         and {{ year_filter() }}
-    {%- else %}
-    select
-        cast(null as varchar) as year,
-        cast(null as varchar) as area_code,
-        cast(null as decimal(18, 1)) as value
-    where false
-    {%- endif %}
 ),
 
 pairs as (

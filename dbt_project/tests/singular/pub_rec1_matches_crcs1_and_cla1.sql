@@ -1,9 +1,6 @@
 {{ config(tags=['crcs'], meta={'dagster': {'ref': {'name': 'pub_rec1'}}}) }}
 -- REC1 crcs_count is CRCS1 looked_after, cla_count CLA1 total, and difference = crcs - cla,
 -- wherever REC1 has figures. With no CLA1 yet (a CRCS build on a fresh warehouse) REC1 has none.
-{% set cla1 = ref('pub_cla1') %}
-{% set cla1_exists = execute and adapter.get_relation(
-    database=cla1.database, schema=cla1.schema, identifier=cla1.identifier) is not none %}
 with rec1 as (
     select
         year,
@@ -23,16 +20,9 @@ left join {{ ref('pub_crcs1') }} as crcs1
         and rec1.area_code = crcs1.area_code
         and crcs1.status = 'looked_after'
         and crcs1.measure = 'count'
-left join
-    {% if cla1_exists %}{{ cla1 }}{% else %}(
-        select
-            cast(null as varchar) as year,
-            cast(null as varchar) as area_code,
-            cast(null as varchar) as legal_status_group,
-            cast(null as varchar) as measure,
-            cast(null as decimal(18, 1)) as value
-        where false
-    ){% endif %} as cla1
+left join {{ existing_or_empty(ref('pub_cla1'), {
+        'year': 'varchar', 'area_code': 'varchar', 'legal_status_group': 'varchar',
+        'measure': 'varchar', 'value': 'decimal(18, 1)'}) }} as cla1
     on
         rec1.year = cla1.year
         and rec1.area_code = cla1.area_code
