@@ -114,6 +114,9 @@ def write_release(
                     write_bytes_atomic(out / name / path.name, path.read_bytes())
         write_lookups(out / "statswales" / "lookups")
         write_bytes_atomic(out / "revisions.csv", merged_revisions(out))
+        # Signed outputs, so written before the sign-off state is read (_write_qa). The Welsh texts still in draft, for the translation service (statswales.md, Translations).
+        write_bytes_atomic(out / "translations.csv", export_csv(export_rows()))
+        write_bytes_atomic(out / "metadata.json", release_metadata(notes, year.label))
         findings, record, state = _write_qa(settings, year.label, out, findings, landing_files)
         notes = signoff_notes(notes, state)
         notes_cy = notes.in_language("cy")
@@ -125,9 +128,6 @@ def write_release(
         history = history_from_statswales(output_dir, staged_years)
         html = write_release_html(out / PAGE_NAMES["en"], year.label, tables, history, notes)
         html_cy = write_release_html(out / PAGE_NAMES["cy"], year.label, tables, history, notes_cy)
-        # The Welsh texts still in draft, for the translation service (statswales.md, Translations).
-        write_bytes_atomic(out / "translations.csv", export_csv(export_rows()))
-        write_bytes_atomic(out / "metadata.json", release_metadata(notes, year.label))
         problems += check_release_files(ods, xlsx, html, tables)
         if submissions is not None:
             from orchestration.lib.submissions import write_status_files

@@ -16,9 +16,10 @@ from orchestration.lib import signoff
 from orchestration.lib.findings import COLUMNS, with_meaning
 from orchestration.lib.outputs import release_store as store
 from orchestration.lib.release_files import write_release
+from orchestration.lib.translations import text
 from orchestration.lib.years import CollectionYear
 from orchestration.settings import load_settings
-from tests.unit.test_release_workbook import make_tables
+from tests.unit.test_release_store import stage
 
 YEAR = "2024-25"
 CARDIFF = "W06000015"
@@ -37,10 +38,7 @@ def _finding(check="flow_identity", area=CARDIFF):
 
 
 def _stage(data):
-    folder = store.staging_dir(data / "output", YEAR) / "statswales"
-    folder.mkdir(parents=True, exist_ok=True)
-    for table_id, frame in make_tables(YEAR, "").items():
-        frame.to_csv(folder / f"{table_id}.csv", index=False)
+    stage(data)  # as the published asset writes them (StatsWales's note-code format)
 
 
 def _release(settings, landing, findings):
@@ -54,7 +52,8 @@ def _view(settings):
 
 
 def _cover_text(view) -> str:
-    wb = load_workbook(next(view.glob("*.xlsx")), read_only=True)
+    english = next(p for p in sorted(view.glob("*.xlsx")) if not p.stem.endswith("-cy"))
+    wb = load_workbook(english, read_only=True)
     text = " ".join(str(c) for row in wb["Cover"].iter_rows(values_only=True) for c in row if c)
     wb.close()
     return text
@@ -77,6 +76,7 @@ def test_sign_off_round_trip(settings):
     view = _view(settings)
     assert manifest["signoff"]["status"] == "not signed off" and manifest["qa_findings"]["count"] == 1
     assert "Not signed off" in (view / "release.html").read_text() and "Not signed off" in _cover_text(view)
+    assert text("signoff.not_signed", "cy") in (view / "release-cy.html").read_text()  # in Welsh on the Welsh page
     assert (view / "qa" / "findings.csv").read_text().count(CARDIFF) == 1
     checking = pd.read_csv(view / signoff.CHECKING_FILE, dtype=str)
     assert list(checking.columns) == signoff.CHECKING_HEADER
