@@ -114,7 +114,8 @@ def write_release(
                     write_bytes_atomic(out / name / path.name, path.read_bytes())
         write_lookups(out / "statswales" / "lookups")
         write_bytes_atomic(out / "revisions.csv", merged_revisions(out))
-        # Signed outputs, so written before the sign-off state is read (_write_qa). The Welsh texts still in draft, for the translation service (statswales.md, Translations).
+        # Signed outputs, so written before the sign-off state is read (_write_qa). translations.csv: the
+        # Welsh texts still in draft, for the translation service (statswales.md, Translations).
         write_bytes_atomic(out / "translations.csv", export_csv(export_rows()))
         write_bytes_atomic(out / "metadata.json", release_metadata(notes, year.label))
         findings, record, state = _write_qa(settings, year.label, out, findings, landing_files)
