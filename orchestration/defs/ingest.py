@@ -37,6 +37,7 @@ from orchestration.lib.reference import la_names
 from orchestration.lib.specs import submission_spec
 from orchestration.lib.warehouse import (
     RAW_SCHEMA,
+    analyze_raw_tables,
     ensure_raw_tables,
     other_keys_message,
     raw_table_name,
@@ -185,6 +186,7 @@ def ingest_returns(
             validated = {la: (digests[(year.label, la)], len(result.warnings))}
             replace_partition(con, census, year.label, [la], result.tables, files, validated)
             stored[(year.label, la)] = {t: len(result.tables.get(t, [])) for t in tables}
+        analyze_raw_tables(con, census)  # PostgreSQL: the planner's statistics for the models built next
         years = sorted({y.label for y, _ in pairs})
         for y in years:
             if validation_dir(census, y).is_dir():

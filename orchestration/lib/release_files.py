@@ -107,6 +107,7 @@ def write_release(
             settings.disclosure_policy,
             settings.is_provisional(year),
             {"release_reads_back": {"passed": not problems, "problems": problems}},
+            warehouse=settings.warehouse_target,
         )
         write_bytes_atomic(out / "manifest.json", release.manifest_bytes(manifest))
         for entry in manifest["outputs"]:
