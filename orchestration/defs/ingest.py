@@ -5,7 +5,8 @@ Partitioned by collection year × LA. Nothing is ingested without the pseudonymi
 (except in a `cssd rekey` run). Each LA's return is validated on its own and gets its validation
 report; a return that passes replaces that year × LA in the raw tables, one that
 fails leaves the data already stored in place. If any LA of the run fails, the run fails with
-one message naming every bad file, row, field and rule, after the passing LAs are stored.
+one message naming every bad file, row, field and rule, after the passing LAs are stored (all of
+them in one transaction: orchestration/lib/ingest_run.py).
 """
 
 from dagster import (
@@ -27,7 +28,7 @@ from dagster import (
 from orchestration.defs.context import SETTINGS, WAREHOUSE_POOL
 from orchestration.defs.partitions import LA_DIM, YEAR_DIM, YEAR_LA, YEARS, local_authorities, year_la_pairs
 from orchestration.defs.resources import WarehouseResource
-from orchestration.lib.ingest import validate_many, validation_digest
+from orchestration.lib.ingest_run import FAILED, UNCHANGED, ingest_run
 from orchestration.lib.issues import SubmissionError
 from orchestration.lib.keys import KeyRefused, ingest_key, key_fingerprint
 from orchestration.lib.landing import census_problems, root_problems
@@ -37,11 +38,9 @@ from orchestration.lib.reference import la_names
 from orchestration.lib.specs import submission_spec
 from orchestration.lib.warehouse import (
     RAW_SCHEMA,
-    analyze_raw_tables,
     ensure_raw_tables,
     other_keys_message,
     raw_table_name,
-    replace_partition,
     returns_with_other_keys,
 )
 
@@ -91,24 +90,6 @@ def _rows_match_files(con, census: str, table: str, years: list[str]) -> tuple[b
     return not mismatches, "; ".join(f"{y} {la}: files {f}, stored {n}" for y, la, f, n in mismatches[:20]) or "none"
 
 
-def _validated_returns(con, census: str, years: list[str]) -> dict:
-    """(year, LA) -> (digest, warnings, rows per table) of the returns stored with a validation digest."""
-    rows = con.execute(
-        f"""
-        select v.year, v.la_code, v.digest, v.warnings, f.table_name, f.row_count
-        from {RAW_SCHEMA}.validated_returns v
-        join {RAW_SCHEMA}.ingested_files f
-          on f.census = v.census and f.year = v.year and f.la_code = v.la_code
-        where v.census = ? and v.year in (select unnest(?))
-        """,
-        [census, years],
-    ).fetchall()
-    out: dict = {}
-    for year, la, digest, warns, table, n in rows:
-        out.setdefault((year, la), (digest, warns, {}))[2][table] = n
-    return out
-
-
 def ingest_returns(
     context: AssetExecutionContext,
     warehouse: WarehouseResource,
@@ -137,56 +118,40 @@ def ingest_returns(
         others = returns_with_other_keys(con, fingerprint)
         if others and context.run.tags.get(REKEY_TAG) != "1":
             raise Failure(description=f"{census.upper()} returns not ingested: {other_keys_message(others)}")
-        known = _validated_returns(con, census, sorted({y.label for y, _ in pairs}))
-        jobs, digests = [], {}
+        returns = []
         for year, la in pairs:
             folder = SETTINGS.landing_dir / census / year.label / la
             if not folder.is_dir():
                 not_submitted.append(f"{year.label} {la}")
                 continue
-            digest = validation_digest(folder, census, year, key)
-            prior = known.get((year.label, la))
-            if prior and prior[0] == digest and (validation_dir(census, year.label) / f"{la}.html").exists():
-                # unchanged since it was validated and stored: nothing to do (its report stands)
-                stored[(year.label, la)] = prior[2]
-                warnings += prior[1]
-                skipped += 1
-                continue
-            digests[(year.label, la)] = digest
-            jobs.append((folder, census, year, la))
-        for (_folder, _, year, la), result in validate_many(jobs, key, SETTINGS.ingest_workers):
+            returns.append((folder, year, la))
+
+        def report(result):
             write_la_report(
-                validation_dir(census, year.label),
-                la,
-                f"{census.upper()} return {year.label}: {names.get(la, la)} ({la})",
+                validation_dir(census, result.year.label),
+                result.la_code,
+                f"{census.upper()} return {result.year.label}: {names.get(result.la_code, result.la_code)} "
+                f"({result.la_code})",
                 result.issues,
-                names.get(la, ""),
+                names.get(result.la_code, ""),
             )
-            warnings += len(result.warnings)
             if not result.passed:
-                failed.append(result)
                 context.log.error(
-                    f"{census.upper()} {year.label} {la}: {len(result.errors)} error(s); "
+                    f"{census.upper()} {result.year.label} {result.la_code}: {len(result.errors)} error(s); "
                     "the data already stored for this LA and year is unchanged"
                 )
+
+        def report_exists(year, la):
+            return (validation_dir(census, year.label) / f"{la}.html").exists()
+
+        # every return validated, the passing ones stored in one transaction (lib/ingest_run.py)
+        for outcome in ingest_run(con, census, returns, key, SETTINGS.ingest_workers, report, report_exists):
+            warnings += outcome.warnings
+            if outcome.status == FAILED:
+                failed.append(outcome.result)
                 continue
-            files = [
-                {
-                    "census": census,
-                    "year": year.label,
-                    "la_code": la,
-                    "table_name": f["table"],
-                    "file": f["file"],
-                    "sha256": f["sha256"],
-                    "row_count": f["rows"],
-                    "key_fingerprint": fingerprint,
-                }
-                for f in result.files
-            ]
-            validated = {la: (digests[(year.label, la)], len(result.warnings))}
-            replace_partition(con, census, year.label, [la], result.tables, files, validated)
-            stored[(year.label, la)] = {t: len(result.tables.get(t, [])) for t in tables}
-        analyze_raw_tables(con, census)  # PostgreSQL: the planner's statistics for the models built next
+            stored[(outcome.year.label, outcome.la_code)] = outcome.rows
+            skipped += outcome.status == UNCHANGED
         years = sorted({y.label for y, _ in pairs})
         for y in years:
             if validation_dir(census, y).is_dir():
