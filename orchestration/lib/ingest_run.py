@@ -63,7 +63,7 @@ def ingest_run(
     workers: int,
     report: "Callable[[LAReturn], None] | None" = None,
     report_exists: "Callable[[CollectionYear, str], bool] | None" = None,
-    flush_rows: int = 500_000,
+    flush_rows: "int | None" = None,
 ) -> list[Outcome]:
     """Validate and store the ``returns`` (landing folder, year, LA) of one census; one ``Outcome`` per
     return, in the order given. ``report`` is called with each validation as it arrives (the LA's

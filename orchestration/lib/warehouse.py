@@ -227,14 +227,19 @@ class RunWriter:
     """The raw writes of a whole ingestion run, in one transaction (issue 15).
 
     ``add`` takes one passing return (its year, LA, tables, files and validation digest); the rows
-    are kept and written in batches of about ``flush_rows`` rows, each batch with one delete and one
+    are kept and written in batches of about ``FLUSH_ROWS`` rows, each batch with one delete and one
     insert per raw table (and per ingestion record table) for all its returns, in the order they were
     added. ``commit`` writes the last batch and commits: every return of the run is stored, or (an
     error, a kill) none is and the warehouse is as it was before the run. A return that failed its
     validation is never added, so the data already stored for it stays in place."""
 
-    def __init__(self, con, census: str, flush_rows: int = 500_000):
-        self.con, self.census, self.flush_rows = con, census, flush_rows
+    # Rows held before a batch is written: bounds the memory of a run (about 100-200 MB of typed
+    # frames; the largest return seen, Cardiff at ×120, is ~250 k rows, so a batch is one or a few
+    # returns there and dozens at ×1), while keeping the writes to a few per run.
+    FLUSH_ROWS = 200_000
+
+    def __init__(self, con, census: str, flush_rows: "int | None" = None):
+        self.con, self.census, self.flush_rows = con, census, flush_rows or self.FLUSH_ROWS
         self.tables = submission_spec(census).table_names
         self._pending: list[tuple[str, str, dict[str, pd.DataFrame], list[dict], tuple[str, int] | None]] = []
         self._rows = 0
