@@ -18,7 +18,7 @@ export UV_NO_PROGRESS := 1
 # modules from source: ~7 s a process on 2 cores where PYTHONDONTWRITEBYTECODE is set.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: help install demo test dev lint bench clean
+.PHONY: help install demo test dev lint bench profile clean
 
 help:
 	@echo "make demo   synthetic returns for all of Wales, every year; build everything; print Wales totals"
@@ -26,6 +26,7 @@ help:
 	@echo "make dev    Dagster UI on http://127.0.0.1:3000"
 	@echo "make lint   ruff and sqlfluff"
 	@echo "make bench  the pipeline against plain DuckDB SQL on the same data (BENCH_ARGS=--quick: a short run)"
+	@echo "make profile  where every second of a build goes, per stage (PROFILE_ARGS=--scales 1,120)"
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
@@ -50,6 +51,9 @@ lint: install
 
 bench: install
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+profile: install
+	$(BIN)/python -m benchmarks.profile $(PROFILE_ARGS)
 
 clean:
 	rm -rf dbt_project/target dbt_project/logs .pytest_cache

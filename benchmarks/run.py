@@ -14,7 +14,11 @@ Steps (the default; ``--quick``: the last three years instead of all, and the la
 2. a one-year rebuild on that warm data folder: ``cssd build --census all --years <latest>``;
 3. ``cssd validate`` on one LA's CLA return and on its CRCS return (Cardiff, the latest year), as a
    command (process start included) and as the call inside a process that has imported cssd;
-4. a scale ladder for the latest year, both censuses, each in a new data folder: ×1 (Wales),
+4. the PostgreSQL build (``--steps postgres``): the last three years of both censuses built as a
+   deployment would (warehouse and Dagster storage on PostgreSQL: CSSD_PG_* from the environment,
+   default 127.0.0.1:5432, in a database of its own, dropped afterwards), set against the same build
+   on DuckDB; skipped, saying so, when no server answers;
+5. a scale ladder for the latest year, both censuses, each in a new data folder: ×1 (Wales),
    ×12 (England-sized) from ``cssd generate --scale``, and ×120: the ×12 returns copied ten times
    with new child ids (the generators simulate every LA from 1975 at the given scale; at ×120 that
    needs ~20 GB and ~20 minutes, and the CRCS ids of the largest LAs outgrow their 10 characters);
@@ -63,6 +67,7 @@ TARGETS = {
     "peak_mib": 2048,
     "validate_average_s": 1.0,  # issue 18: the whole `cssd validate` process for an average Welsh LA
     "validate_100k_s": 2.0,  # ... and for a return of 100,000 episodes
+    "postgres_ratio": 2.0,  # the PostgreSQL build against the DuckDB build of the same returns
 }
 VALIDATOR_EPISODES = 100_000
 VALIDATOR_RUNS = 3  # the median of three processes: one process is at the mercy of the machine's load
@@ -211,8 +216,9 @@ def plain(landing: Path, years=None, las=None, census: str = "all") -> Plain:
     return Plain(m, result["query_s"], cells)
 
 
-def pipeline_cells(warehouse: Path, years=None, las=None, census: str = "all") -> dict:
-    """The pipeline's CLA1 and CRCS1 cells with a figure (unrounded: pub_cla1, pub_crcs1)."""
+def pipeline_cells(warehouse: "Path | dict", years=None, las=None, census: str = "all") -> dict:
+    """The pipeline's CLA1 and CRCS1 cells with a figure (unrounded: pub_cla1, pub_crcs1); ``warehouse``:
+    a DuckDB file, or the connection arguments of a PostgreSQL warehouse."""
     import duckdb
 
     tables = {"cla": ("cla1", "legal_status_group"), "crcs": ("crcs1", "status")}
@@ -231,7 +237,12 @@ def pipeline_cells(warehouse: Path, years=None, las=None, census: str = "all") -
             f"select '{table}', year, area_code, {key}, measure, value from publication.pub_{table} "
             f"where {' and '.join(where)}"
         )
-    con = duckdb.connect(str(warehouse), read_only=True)
+    if isinstance(warehouse, dict):
+        from orchestration.lib.warehouse import connect_postgres
+
+        con = connect_postgres(warehouse)
+    else:
+        con = duckdb.connect(str(warehouse), read_only=True)
     try:
         rows = con.execute(" union all ".join(parts), params).fetchall()
     finally:
@@ -548,6 +559,64 @@ def bench_ladder(work: Path, latest: str, scales: list[int], rows: list[dict], k
                 _drop(data)
 
 
+def _postgres_admin():
+    """A connection to the PostgreSQL server of CSSD_PG_* (autocommit), or None if none answers."""
+    from orchestration.settings import postgres_settings
+
+    pg = postgres_settings(os.environ)
+    try:
+        import psycopg2
+
+        con = psycopg2.connect(connect_timeout=3, **pg.connect_kwargs())
+    except Exception as exc:  # psycopg2.OperationalError: no server
+        print(f"  no PostgreSQL server at {pg.describe()}: {str(exc).strip()[:200]}", flush=True)
+        return pg, None
+    con.autocommit = True
+    return pg, con
+
+
+def bench_postgres(work: Path, latest, rows: list[dict], keep: bool) -> None:
+    first = _year_before(latest, 2)
+    years_arg, years = f"{first}:{latest.label}", [first, _year_before(latest, 1), latest.label]
+    print(f"== PostgreSQL: both censuses {years_arg}, against DuckDB", flush=True)
+    pg, admin = _postgres_admin()
+    if admin is None:
+        rows.append(row(f"PostgreSQL: build both censuses {years_arg}", None, None, kind="pg_build", skipped=True))
+        return
+    duck_data, pg_data = work / "pg-duckdb", work / "pg-postgres"
+    cssd(["generate", "--census", "all", "--years", years_arg, "--seed", str(SEED)], duck_data, "generate")
+    shutil.copytree(duck_data / "landing", pg_data / "landing")
+    duck = cssd(["build", "--census", "all", "--years", years_arg], duck_data, "build on DuckDB")
+    database = f"cssd_bench_{os.getpid()}_{int(time.time())}"
+    admin.cursor().execute(f'create database "{database}"')
+    try:
+        env = {
+            **_environment(pg_data),
+            **{k: v for k, v in os.environ.items() if k.startswith("CSSD_PG_")},
+            "CSSD_DBT_TARGET": "postgres",
+            "CSSD_DAGSTER_STORAGE": "postgres",
+            "CSSD_PG_DATABASE": database,
+        }
+        on_pg = measure([str(CSSD), "build", "--census", "all", "--years", years_arg], env)
+        if on_pg.returncode != 0:
+            tail = on_pg.stderr[-3000:] + on_pg.stdout[-1500:]
+            raise BenchError(f"build on PostgreSQL exited {on_pg.returncode}\n{tail}")
+        print(f"  build on PostgreSQL: {on_pg.seconds:.1f} s, peak {on_pg.peak_mib:.0f} MiB", flush=True)
+        p = plain(duck_data / "landing", years=years)
+        a_duck = agree(pipeline_cells(duck_data / "warehouse.duckdb", years=years), p.cells, "DuckDB build")
+        a_pg = agree(pipeline_cells(pg.connect_kwargs(database), years=years), p.cells, "PostgreSQL build")
+    finally:
+        admin.cursor().execute(f'drop database if exists "{database}" with (force)')
+        admin.close()
+    volume = landing_rows(duck_data / "landing")
+    rows.append(row(f"PostgreSQL: build both censuses {years_arg} on DuckDB", duck, p, a_duck, kind="pg_duckdb_build",
+                    **volume))  # fmt: skip
+    rows.append(row(f"PostgreSQL: build both censuses {years_arg} on PostgreSQL", on_pg, p, a_pg, kind="pg_build",
+                    duckdb_s=duck.seconds, **volume))  # fmt: skip
+    if not keep:
+        _drop(duck_data, pg_data)
+
+
 def _drop(*paths: Path) -> None:
     for path in paths:
         if path.is_dir():
@@ -622,6 +691,19 @@ def targets(results: dict) -> list[tuple[str, str, str]]:
             _met(x120["ratio"] <= TARGETS["x120_ratio"]) if x120 else "not measured",
         )
     )
+    on_pg = first("pg_build")
+    if on_pg and not on_pg.get("skipped"):
+        ratio = on_pg["pipeline_s"] / on_pg["duckdb_s"]
+        out.append(
+            (
+                "PostgreSQL build ≤ 2× the DuckDB build",
+                f"{ratio:.1f}× ({on_pg['pipeline_s']:.0f} s against {on_pg['duckdb_s']:.0f} s)",
+                _met(ratio <= TARGETS["postgres_ratio"]),
+            )
+        )
+    else:
+        note = "no PostgreSQL server" if on_pg else "not run"
+        out.append(("PostgreSQL build ≤ 2× the DuckDB build", note, "not measured"))
     for kind, target, what in (
         ("validator_average", TARGETS["validate_average_s"], "an average Welsh LA"),
         ("validator_100k", TARGETS["validate_100k_s"], f"{VALIDATOR_EPISODES:,} episodes"),
@@ -723,9 +805,9 @@ def main(argv: "list[str] | None" = None) -> int:
     parser.add_argument("--scales", help="the ladder (default 1,12,120; --quick: 1)")
     parser.add_argument(
         "--steps",
-        default="demo,ladder,validator",
-        help="demo (the demo, the rebuild, validate), ladder, validator (cssd validate --report: an average LA "
-        "and 100,000 episodes); default: all three",
+        default="demo,postgres,ladder,validator",
+        help="demo (the demo, the rebuild, validate), postgres, ladder, validator (cssd validate --report: an "
+        "average LA and 100,000 episodes); any of them (default: all four)",
     )
     parser.add_argument("--workdir", type=Path, help="where the data folders go (default: a temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the data folders")
@@ -775,6 +857,8 @@ def main(argv: "list[str] | None" = None) -> int:
             bench_validate(demo, latest.label, results["rows"])
             if not args.keep:
                 _drop(demo)
+        if "postgres" in steps:
+            bench_postgres(work, latest, results["rows"], args.keep)
         if "ladder" in steps:
             bench_ladder(work, latest.label, scales, results["rows"], args.keep)
         if "validator" in steps:
@@ -792,7 +876,7 @@ def main(argv: "list[str] | None" = None) -> int:
         print(f"\nBENCH FAILED\n{failure}\n(partial results: {json_path})", file=sys.stderr)
         return 1
     text = markdown(results)
-    partial = quick or args.steps != "demo,ladder,validator" or args.scales
+    partial = quick or set(args.steps.split(",")) != {"demo", "postgres", "ladder", "validator"} or args.scales
     md_path = RESULTS_DIR / f"{stamp}.md" if partial else RESULTS_MD
     md_path.write_text(text, encoding="utf-8")
     print("\n" + text)

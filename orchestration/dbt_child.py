@@ -26,20 +26,43 @@ folder for PostgreSQL), puts it into the invocation's target folder, runs dbt in
 pid), and keeps the file dbt leaves. dbt checks the file itself (its version, the
 profile, the vars, every file's checksum) and parses in full if it does not match, so a stale or
 damaged copy costs time, never correctness.
+
+And it keeps the project's ``target/`` folder from growing without bound (issue 15): every dagster-dbt
+invocation leaves a folder of 6-9 MB there (dbt.log, manifest, compiled SQL, partial-parse copy) that
+nothing removes. Before dbt starts, the wrapper prunes the folders of finished invocations
+(``prune_target``): the newest ``KEEP_WHOLE`` stay as they are, the next ``KEEP_LOGS`` keep only their
+``dbt.log`` and ``run_results.json`` (what a user reads about a past run), older ones go. The parse
+state is kept apart (above), so nothing dbt needs is lost. An invocation marks its folder as running
+with a lock (``RUNNING_MARK``) for as long as it runs, so a build on another warehouse never prunes
+the folder of a dbt that is still running.
 """
 
+import contextlib
 import ctypes
+import fcntl
 import hashlib
 import os
+import re
 import shutil
 import signal
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 PARENT_ENV = "CSSD_DBT_PARENT_PID"  # set by orchestration/defs/resources.py to the pid that starts dbt
 PR_SET_PDEATHSIG = 1
 PARTIAL_PARSE = "partial_parse.msgpack"
+
+# Pruning target/: dagster-dbt names an invocation's folder <op>-<run id[:7]>-<uuid[:7]> (or <uuid[:7]>).
+INVOCATION_FOLDER = re.compile(r"^(?:.+-[0-9a-f]{7}-)?[0-9a-f]{7}$")
+RUNNING_MARK = ".cssd-dbt-running"  # locked (flock) by the invocation while it runs
+KEEP_WHOLE = 3  # the newest finished invocations kept whole (about the last build: seeds, CLA, CRCS)
+KEEP_LOGS = 12  # the next ones keep their log and run results (about the last few builds)
+LOG_FILES = frozenset({"dbt.log", "run_results.json"})
+# A folder without a running mark newer than this may be one dagster-dbt has just made (it copies the
+# parse state in before it starts dbt, which then marks it): left alone.
+UNMARKED_GRACE_SECONDS = 3600
 
 
 def die_with_parent(expected_parent: "int | None") -> bool:
@@ -100,6 +123,95 @@ def _copy_atomically(src: Path, dst: Path) -> None:
         raise
 
 
+def mark_running(target: Path) -> "int | None":
+    """Lock ``target``'s running mark until this process (or the dbt it execs into) exits."""
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target / RUNNING_MARK, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        return None
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    os.set_inheritable(fd, True)
+    return fd
+
+
+def _running(folder: Path, now: float) -> bool:
+    mark = folder / RUNNING_MARK
+    if not mark.exists():
+        return now - folder.stat().st_mtime < UNMARKED_GRACE_SECONDS
+    try:
+        fd = os.open(mark, os.O_RDWR)
+    except OSError:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing drops the lock if we took it
+    return False
+
+
+def prune_target(target_root: Path, current: "Path | None" = None) -> list[Path]:
+    """Prune the folders of finished dbt invocations under ``target_root`` (the project's target/):
+    the newest ``KEEP_WHOLE`` stay whole, the next ``KEEP_LOGS`` keep only ``LOG_FILES``, the rest are
+    removed. Folders of running invocations, ``current`` and anything not named like an invocation's
+    folder are left alone. Returns the folders removed or thinned."""
+    if not target_root.is_dir():
+        return []
+    now = time.time()
+    finished = []
+    for folder in target_root.iterdir():
+        try:
+            if not folder.is_dir() or not INVOCATION_FOLDER.match(folder.name) or folder.is_symlink():
+                continue
+            if current is not None and folder.resolve() == current.resolve():
+                continue
+            if _running(folder, now):
+                continue
+            finished.append((_last_written(folder), folder))
+        except OSError:
+            continue  # removed meanwhile by another process
+    finished.sort(reverse=True)
+    changed = []
+    for rank, (_, folder) in enumerate(finished):
+        if rank < KEEP_WHOLE:
+            continue
+        if rank < KEEP_WHOLE + KEEP_LOGS:
+            extra = [p for p in folder.iterdir() if p.name not in LOG_FILES and p.name != RUNNING_MARK]
+            if extra:
+                for p in extra:
+                    if p.is_dir() and not p.is_symlink():
+                        shutil.rmtree(p, ignore_errors=True)
+                    else:
+                        p.unlink(missing_ok=True)
+                changed.append(folder)
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        changed.append(folder)
+    return changed
+
+
+def _last_written(folder: Path) -> float:
+    """When the invocation last wrote its log (the folder's own time changes when it is thinned)."""
+    try:
+        return (folder / "dbt.log").stat().st_mtime
+    except OSError:
+        return folder.stat().st_mtime
+
+
+def _prune_before_run() -> None:
+    """Mark this invocation's folder running and prune the others (never fails the invocation)."""
+    target = os.environ.get("DBT_TARGET_PATH")
+    if not target:
+        return
+    project = Path(os.environ.get("DBT_PROJECT_DIR") or os.getcwd())
+    current = Path(target) if Path(target).is_absolute() else project / target
+    mark_running(current)
+    with contextlib.suppress(OSError):
+        prune_target(current.parent, current)
+
+
 def run_dbt_here(args: list[str]) -> int:
     """dbt's own command line, in this process: its exit code."""
     from dbt.cli.main import cli
@@ -119,6 +231,8 @@ def main() -> None:
     duckdb = os.environ.get("CSSD_DBT_TARGET", "duckdb") == "duckdb"
     warehouse = os.environ.get("CSSD_WAREHOUSE") if duckdb and "--version" not in args else None
     state = parse_state_file(dict(os.environ)) if "--version" not in args else None
+    if "--version" not in args:
+        _prune_before_run()
     if state is None:
         exec_tied(dbt, args, warehouse)
     tie_to_parent(warehouse)

@@ -5,10 +5,12 @@ Partitioned by collection year × LA. Nothing is ingested without the pseudonymi
 (except in a `cssd rekey` run). Each LA's return is validated on its own and gets its validation
 report; a return that passes replaces that year × LA in the raw tables, one that
 fails leaves the data already stored in place. Every validation is one row of the submission log
-(orchestration/lib/submissions.py). If any LA of the run fails, the run fails with one message
-naming every bad file, row, field and rule, after the passing LAs are stored and the raw checks
-have reported on what is stored (they pass: the stored returns are whole); the failure's
-metadata lists the failed returns (`failed_return_list`) so `cssd build` can go on without them.
+(orchestration/lib/submissions.py). The passing returns are stored in one transaction
+(orchestration/lib/ingest_run.py), then their identity records (orchestration/lib/identity.py). If
+any LA of the run fails, the run fails with one message naming every bad file, row, field and rule,
+after the passing LAs are stored and the raw checks have reported on what is stored (they pass: the
+stored returns are whole); the failure's metadata lists the failed returns (`failed_return_list`) so
+`cssd build` can go on without them.
 """
 
 from dagster import (
@@ -31,7 +33,7 @@ from orchestration.defs.context import SETTINGS, WAREHOUSE_POOL
 from orchestration.defs.partitions import LA_DIM, YEAR_DIM, YEAR_LA, YEARS, local_authorities, year_la_pairs
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib.identity import identity_current, store_identities
-from orchestration.lib.ingest import validate_many, validation_digest
+from orchestration.lib.ingest_run import FAILED, UNCHANGED, ingest_run
 from orchestration.lib.issues import SubmissionError
 from orchestration.lib.keys import KeyRefused, ingest_key, key_fingerprint
 from orchestration.lib.landing import census_problems, root_problems
@@ -46,7 +48,6 @@ from orchestration.lib.warehouse import (
     ensure_raw_tables,
     other_keys_message,
     raw_table_name,
-    replace_partition,
     returns_with_other_keys,
 )
 
@@ -96,24 +97,6 @@ def _rows_match_files(con, census: str, table: str, years: list[str]) -> tuple[b
     return not mismatches, "; ".join(f"{y} {la}: files {f}, stored {n}" for y, la, f, n in mismatches[:20]) or "none"
 
 
-def _validated_returns(con, census: str, years: list[str]) -> dict:
-    """(year, LA) -> (digest, warnings, rows per table) of the returns stored with a validation digest."""
-    rows = con.execute(
-        f"""
-        select v.year, v.la_code, v.digest, v.warnings, f.table_name, f.row_count
-        from {RAW_SCHEMA}.validated_returns v
-        join {RAW_SCHEMA}.ingested_files f
-          on f.census = v.census and f.year = v.year and f.la_code = v.la_code
-        where v.census = ? and v.year in (select unnest(?))
-        """,
-        [census, years],
-    ).fetchall()
-    out: dict = {}
-    for year, la, digest, warns, table, n in rows:
-        out.setdefault((year, la), (digest, warns, {}))[2][table] = n
-    return out
-
-
 def ingest_returns(
     context: AssetExecutionContext,
     warehouse: WarehouseResource,
@@ -142,77 +125,71 @@ def ingest_returns(
         others = returns_with_other_keys(con, fingerprint)
         if others and context.run.tags.get(REKEY_TAG) != "1":
             raise Failure(description=f"{census.upper()} returns not ingested: {other_keys_message(others)}")
-        known = _validated_returns(con, census, sorted({y.label for y, _ in pairs}))
-        jobs, digests = [], {}
+        returns = []
         for year, la in pairs:
             folder = SETTINGS.landing_dir / census / year.label / la
             if not folder.is_dir():
                 not_submitted.append(f"{year.label} {la}")
                 continue
-            digest = validation_digest(folder, census, year, key)
-            prior = known.get((year.label, la))
-            if (
-                prior
-                and prior[0] == digest
-                and (validation_dir(census, year.label) / f"{la}.html").exists()
-                and identity_current(SETTINGS, census, year.label, la)
-            ):
-                # unchanged since it was validated and stored: nothing to do (its report stands)
-                stored[(year.label, la)] = prior[2]
-                warnings += prior[1]
-                skipped += 1
-                continue
-            digests[(year.label, la)] = digest
-            jobs.append((folder, census, year, la))
-        attempts = []
-        for (folder, _, year, la), result in validate_many(jobs, key, SETTINGS.ingest_workers):
-            attempts.append(
-                {
-                    "census": census,
-                    "year": year.label,
-                    "la_code": la,
-                    "digest": digests[(year.label, la)],
-                    "received_at": received_at(return_files(folder)),
-                    "checked_at": now(),
-                    "outcome": "accepted" if result.passed else "failed",
-                    "errors": len(result.errors),
-                    "warnings": len(result.warnings),
-                    "run_id": context.run_id,
-                }
-            )
+            returns.append((folder, year, la))
+        folders = {(y.label, la): folder for folder, y, la in returns}
+        checked_at: dict[tuple[str, str], str] = {}
+
+        def report(result):
+            checked_at[(result.year.label, result.la_code)] = now()
             write_la_report(
-                validation_dir(census, year.label),
-                la,
-                f"{census.upper()} return {year.label}: {names.get(la, la)} ({la})",
+                validation_dir(census, result.year.label),
+                result.la_code,
+                f"{census.upper()} return {result.year.label}: {names.get(result.la_code, result.la_code)} "
+                f"({result.la_code})",
                 result.issues,
-                names.get(la, ""),
+                names.get(result.la_code, ""),
             )
-            warnings += len(result.warnings)
             if not result.passed:
-                failed.append(result)
                 context.log.error(
-                    f"{census.upper()} {year.label} {la}: {len(result.errors)} error(s); "
+                    f"{census.upper()} {result.year.label} {result.la_code}: {len(result.errors)} error(s); "
                     "the data already stored for this LA and year is unchanged"
                 )
+
+        def still_current(year, la):
+            # an unchanged return is skipped only if its report and its identity records are still there
+            return (validation_dir(census, year.label) / f"{la}.html").exists() and identity_current(
+                SETTINGS, census, year.label, la
+            )
+
+        # every return validated, the passing ones stored in one transaction (lib/ingest_run.py)
+        outcomes = ingest_run(con, census, returns, key, SETTINGS.ingest_workers, report, still_current)
+        for outcome in outcomes:
+            warnings += outcome.warnings
+            if outcome.status == FAILED:
+                failed.append(outcome.result)
                 continue
-            files = [
+            stored[(outcome.year.label, outcome.la_code)] = outcome.rows
+            if outcome.status == UNCHANGED:
+                skipped += 1
+                continue
+            # stored: its identity records follow the committed rows (a kill in between leaves the
+            # identity out of date, so the return is read and stored again next time: identity_current)
+            store_identities(SETTINGS, census, outcome.year.label, outcome.la_code, outcome.result.identity)
+        record_attempts(
+            con,
+            [
                 {
                     "census": census,
-                    "year": year.label,
-                    "la_code": la,
-                    "table_name": f["table"],
-                    "file": f["file"],
-                    "sha256": f["sha256"],
-                    "row_count": f["rows"],
-                    "key_fingerprint": fingerprint,
+                    "year": o.year.label,
+                    "la_code": o.la_code,
+                    "digest": o.digest,
+                    "received_at": received_at(return_files(folders[(o.year.label, o.la_code)])),
+                    "checked_at": checked_at[(o.year.label, o.la_code)],
+                    "outcome": "failed" if o.status == FAILED else "accepted",
+                    "errors": len(o.result.errors),
+                    "warnings": len(o.result.warnings),
+                    "run_id": context.run_id,
                 }
-                for f in result.files
-            ]
-            validated = {la: (digests[(year.label, la)], len(result.warnings))}
-            replace_partition(con, census, year.label, [la], result.tables, files, validated)
-            store_identities(SETTINGS, census, year.label, la, result.identity)  # issue 17: lib/identity.py
-            stored[(year.label, la)] = {t: len(result.tables.get(t, [])) for t in tables}
-        record_attempts(con, attempts)
+                for o in outcomes
+                if o.status != UNCHANGED
+            ],
+        )
         years = sorted({y.label for y, _ in pairs})
         for y in years:
             if validation_dir(census, y).is_dir():

@@ -3,8 +3,9 @@
 ``CSSD_CRASH_AT=<point>[:<n>]`` makes the process send itself SIGKILL (a real kill: no exception
 handler, ``finally`` or ``atexit`` runs) the n-th time (default the first) it reaches ``<point>``:
 
-- ``ingest``: inside the transaction that replaces one year × LA of the raw tables, after the
-  delete and the inserts and before the commit (``lib/warehouse.py``);
+- ``ingest``: inside the transaction of an ingestion run, once a year × LA's rows are in it (the
+  n-th return of the run), before the commit (``lib/warehouse.py``: ``RunWriter.add``; also inside
+  ``replace_partition``'s transaction, before its commit);
 - ``dbt``: while ``dbt build`` is running, after dagster-dbt has streamed one of its events and
   only if the dbt process is still running (``defs/transform.py``);
 - ``outputs``: writing a year's release, after the workbooks are written into the new release

@@ -40,7 +40,6 @@ TOOLS = (
     "dagster",
     "dagster-dbt",
     "dbt-core",
-    "dbt-duckdb",
     "duckdb",
     "pandas",
     "pandera",
@@ -198,9 +197,15 @@ def code_version() -> str:
         return "unknown"
 
 
-def tool_versions() -> dict[str, str]:
+# The warehouse that built the release (CSSD_DBT_TARGET) and the packages that talk to it.
+WAREHOUSE_TOOLS = {"duckdb": ("dbt-duckdb",), "postgres": ("dbt-postgres", "psycopg2-binary")}
+
+
+def tool_versions(warehouse: str = "duckdb") -> dict[str, str]:
+    """The versions of the tools that built a release: the stack, and the dbt adapter (and driver) of
+    the warehouse it was built on, not of the one it was not."""
     out = {}
-    for name in TOOLS:
+    for name in (*TOOLS, *WAREHOUSE_TOOLS[warehouse]):  # the manifest's keys are sorted when written
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -227,8 +232,16 @@ def output_files(year_dir: Path) -> list[Path]:
 
 
 def build_manifest(
-    year_dir: Path, year: str, landing_files: list[dict], policy: str, provisional: bool, extra_gates: dict
+    year_dir: Path,
+    year: str,
+    landing_files: list[dict],
+    policy: str,
+    provisional: bool,
+    extra_gates: dict,
+    warehouse: str = "duckdb",
 ) -> dict:
+    """``warehouse``: the dbt target that built the release (duckdb or postgres), recorded with its
+    adapter's version."""
     gates = read_gates(year_dir)
     gates.update(extra_gates)
     return {
@@ -236,7 +249,8 @@ def build_manifest(
         "disclosure_policy": policy,
         "status": "provisional" if provisional else "final",
         "code_version": code_version(),
-        "tools": tool_versions(),
+        "warehouse": warehouse,
+        "tools": tool_versions(warehouse),
         "outputs": [
             {"path": str(p.relative_to(year_dir)), "sha256": sha256_file(p), "bytes": p.stat().st_size}
             for p in output_files(year_dir)

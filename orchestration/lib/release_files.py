@@ -151,6 +151,7 @@ def write_release(
                     "warnings": [str(f) for f in conformance if f.level == "warning"][:100],
                 },
             },
+            warehouse=settings.warehouse_target,
         )
         manifest["qa_findings"] = {
             "count": len(findings),

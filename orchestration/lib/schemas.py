@@ -100,7 +100,7 @@ def _crcs_children_checks() -> dict[str, object]:
     }
 
 
-def _crcs_all_year_checks() -> dict[str, object]:
+def _crcs_plan_checks() -> dict[str, object]:
     def plan_end_not_before_start(cls, df: pd.DataFrame) -> pd.Series:
         return df["plan_end_date"].isna() | (df["plan_end_date"] >= df["plan_start_date"])
 
@@ -108,25 +108,36 @@ def _crcs_all_year_checks() -> dict[str, object]:
         return df["plan_end_date"].isna() == df["reason_for_closure"].isna()
 
     return {
-        **_crcs_children_checks(),
         "plan_end_not_before_start": pa.dataframe_check(plan_end_not_before_start),
         "reason_for_closure_iff_end": pa.dataframe_check(reason_for_closure_iff_end),
     }
 
 
-# (census, table, era or "*") -> the table's cross-field checks
+# (census, table) -> the table's cross-field checks, each with the columns it compares. A check
+# belongs to every era whose spec has those columns (the spec is the data that says what an era
+# holds), so no era is named here and a new era gets every check its columns allow: the plan end
+# checks come with `plan_end_date`, which only the all-year era (2023-24 on) has.
 _TABLE_CHECKS = {
-    ("cla", "episodes", "*"): _episode_checks,
-    ("cla", "adoptions", "*"): _adoption_checks,
-    ("cla", "care_leavers", "*"): _care_leaver_checks,
-    ("crcs", "children", "*"): _crcs_children_checks,
-    ("crcs", "children", "CRCS_ALL_YEAR"): _crcs_all_year_checks,
+    ("cla", "episodes"): ((("episode_start_date", "episode_end_date", "reason_episode_ceased"), _episode_checks),),
+    ("cla", "adoptions"): ((("date_decision", "date_placed"), _adoption_checks),),
+    ("cla", "care_leavers"): ((("in_touch", "activity"), _care_leaver_checks),),
+    ("crcs", "children"): (
+        (
+            ("date_of_birth", "expected_date_of_birth", "on_child_protection_register", "cpr_category"),
+            _crcs_children_checks,
+        ),
+        (("plan_start_date", "plan_end_date", "reason_for_closure"), _crcs_plan_checks),
+    ),
 }
 
 
 def _table_checks(census: str, table: str, era: str) -> dict[str, object]:
-    factory = _TABLE_CHECKS.get((census, table, era)) or _TABLE_CHECKS.get((census, table, "*"))
-    return factory() if factory else {}
+    present = {c.name for c in submission_spec(census).tables[table].columns_for(era)}
+    checks: dict[str, object] = {}
+    for columns, factory in _TABLE_CHECKS.get((census, table), ()):
+        if set(columns) <= present:
+            checks.update(factory())
+    return checks
 
 
 # What each cross-field check means, for the LA officer: (rule id, fields, message).

@@ -101,6 +101,13 @@ def test_cssd_build_on_postgres_publishes_what_duckdb_publishes(pg_server, pg_da
     try:
         cla1 = read_publication_table(con, "cla1", [YEAR])  # unrounded: the hand-checked counts
         runs = con.execute("select pipeline_name, status from runs order by create_timestamp").fetchall()
+        # every table the build wrote has the planner's statistics (ANALYZE after ingestion and as a
+        # post-hook of every table model and seed): none left for autovacuum to find, maybe
+        unanalysed = con.execute(
+            "select schemaname || '.' || relname from pg_stat_user_tables "
+            "where schemaname not in ('public') and last_analyze is null order by 1"
+        ).fetchall()
+        analysed = con.execute("select count(*) from pg_stat_user_tables where last_analyze is not null").fetchone()
     finally:
         con.close()
     counts = cla1[cla1["measure"] == "count"].set_index(["area_code", "legal_status_group"])["value"]
@@ -108,6 +115,9 @@ def test_cssd_build_on_postgres_publishes_what_duckdb_publishes(pg_server, pg_da
         if year == YEAR:
             assert {g: counts[(area, g)] for g in groups} == groups, area
     assert runs == [(job, "SUCCESS") for job in ("reference_build", "cla_ingest", "cla_transform", "release")]
+    assert unanalysed == [] and analysed[0] >= 20
+    assert manifest["warehouse"] == "postgres" and "dbt-postgres" in manifest["tools"]
+    assert duckdb_manifest["warehouse"] == "duckdb" and "dbt-postgres" not in duckdb_manifest["tools"]
 
     # The seeds are marked as loaded into this database, not into a DuckDB file: the next build skips them.
     settings = load_settings({**production, "CSSD_DATA_DIR": str(on_pg)})

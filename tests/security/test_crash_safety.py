@@ -6,7 +6,8 @@ One data folder (the hand-checked CLA fixture, 2016-17, two LAs), in order:
 
 1. a clean build with 2016-17 provisional: the **old** set (every cell [p]);
 2. with 2016-17 made final (the **new** set differs in every table), ``CSSD_CRASH_AT`` kills the
-   build inside the second LA's raw transaction (``ingest:2``), then while ``dbt build`` runs
+   build inside the ingestion run's raw transaction, after the second LA's rows are written into it
+   (``ingest:2``), then while ``dbt build`` runs
    (``dbt``), then half-way through the release (``outputs``): after each, the outputs are the old
    set byte for byte and agree with their manifest, no dbt process survives, the warehouse opens
    and its raw tables are those of the clean build;
@@ -158,11 +159,11 @@ def test_killed_inside_an_ingestion_transaction(lab):
     con = duckdb.connect(str(lab.data / "warehouse.duckdb"))
     con.execute("update raw.validated_returns set digest = 'validated by an earlier version of the rules'")
     con.close()
-    result = build(lab.data, "ingest:2", **NEW)  # the second LA's transaction, after the first LA's commit
+    result = build(lab.data, "ingest:2", **NEW)  # the run's transaction, once the second LA's rows are in it
     assert result.returncode == -signal.SIGKILL, result.stderr[-3000:]
     assert "crash point ingest reached" in result.stderr
     assert_old_set(lab)
-    # the first LA re-stored as it was, the second rolled back (its digest still the earlier one)
+    # the run's transaction rolled back: both LAs' rows as they were (their digests still the earlier ones)
     assert _without_digests(consistent_raw(lab.data)) == _without_digests(lab.raw)
     # the killed run is left 'started', holding the one slot of the warehouse pool
     assert instance_state(lab.data) == (["cla_ingest"], 1)

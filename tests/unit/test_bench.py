@@ -100,3 +100,43 @@ def test_results_md_marks_each_target():
     assert "| one-year rebuild < 15 s | 16.0 s | **not met** |" in text
     assert "| ×120 ≤ 2× plain SQL | 2.5× (25 s against 10.0 s) | **not met** |" in text
     assert "| peak memory < 2 GiB (cssd builds and validation) | 2100 MiB" in text and text.count("not met") == 3
+
+
+def test_results_md_marks_the_postgres_target():
+    results = _results(rebuild_s=12.0, x120_ratio=1.5, peak=1500.0)
+    assert "| PostgreSQL build ≤ 2× the DuckDB build | not run | not measured |" in markdown(results)
+    pg = {"step": "PostgreSQL: build", "kind": "pg_build", "pipeline_s": 90.0, "plain_s": 1.0, "ratio": 90.0,
+          "peak_mib": 900.0, "plain_peak_mib": 90.0, "agreement": {"cells": 10}, "duckdb_s": 60.0}  # fmt: skip
+    results["rows"].append(pg)
+    assert "| PostgreSQL build ≤ 2× the DuckDB build | 1.5× (90 s against 60 s) | met |" in markdown(results)
+    pg["pipeline_s"] = 130.0
+    assert "| PostgreSQL build ≤ 2× the DuckDB build | 2.2× (130 s against 60 s) | **not met** |" in markdown(results)
+    results["rows"][-1] = {"step": "PostgreSQL: build", "kind": "pg_build", "pipeline_s": None, "plain_s": None,
+                           "ratio": None, "peak_mib": None, "plain_peak_mib": None, "skipped": True}  # fmt: skip
+    assert "| PostgreSQL build ≤ 2× the DuckDB build | no PostgreSQL server | not measured |" in markdown(results)
+
+
+def test_the_profile_accounts_for_every_second():
+    from benchmarks.profile import profile_lines
+
+    runs = [
+        {"job": "cla_ingest", "seconds": 30.0, "steps": [{"step": "raw_cla", "seconds": 29.0}]},
+        {
+            "job": "cla_transform",
+            "seconds": 20.0,
+            "steps": [
+                {"step": "dbt_cla_models", "seconds": 12.0,
+                 "dbt": {"elapsed_s": 9.0, "nodes": 3, "by_type_s": {"model": 6.0, "test": 2.5},
+                         "slowest": [("model.cssd.int_cla_periods", 3.0)]}},
+                {"step": "published_cla1", "seconds": 5.0},
+            ],
+        },
+    ]  # fmt: skip
+    lines = dict(profile_lines(60.0, runs))
+    top = {k: v for k, v in lines.items() if not k.startswith(" ")}
+    assert sum(top.values()) == pytest.approx(60.0)  # every second of the build on one top line
+    assert top["outside the runs: process start, imports, planning, between runs"] == pytest.approx(10.0)
+    assert lines["        dbt start and parse (step minus dbt's run)"] == pytest.approx(3.0)
+    assert lines["        dbt run of 3 nodes"] == pytest.approx(9.0)
+    run_overheads = [v for k, v in profile_lines(60.0, runs) if k.strip().startswith("run start and end")]
+    assert run_overheads == [pytest.approx(1.0), pytest.approx(3.0)]

@@ -106,6 +106,15 @@ def test_manifest_lists_outputs_with_hashes_and_holds_no_time(tmp_path):
     assert not failing["all_gates_passed"]
 
 
+def test_manifest_says_which_warehouse_built_the_release(tmp_path):
+    year_dir = tmp_path / YEAR
+    (year_dir / "statswales").mkdir(parents=True)
+    duck = release.build_manifest(year_dir, YEAR, [], "round5", True, {})
+    pg = release.build_manifest(year_dir, YEAR, [], "round5", True, {}, warehouse="postgres")
+    assert duck["warehouse"] == "duckdb" and "dbt-duckdb" in duck["tools"] and "dbt-postgres" not in duck["tools"]
+    assert pg["warehouse"] == "postgres" and "dbt-postgres" in pg["tools"] and "dbt-duckdb" not in pg["tools"]
+
+
 def test_every_table_has_a_shape_for_the_suite():
     for table_id in TABLES:
         assert len(expected_cells(table_id)) > 0

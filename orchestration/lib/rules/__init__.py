@@ -1,9 +1,11 @@
 """The Welsh validation rule pack: rules as data plus small vectorised functions.
 
 A rule is an id (``CLA-001``…), a message an LA officer understands, the table and fields it
-looks at, the eras it applies to, a severity (``error`` blocks the LA's partition, ``warning``
-is only reported) and a check. A check takes a ``RuleContext`` and returns a boolean Series
-aligned with the rows of ``ctx.tables[rule.table]``: True marks a row that breaks the rule.
+looks at, the eras it applies to (``Eras``: the first and last era by name, resolved against the
+eras seed, so a new era gets every rule whose range is open at the end), a severity (``error``
+blocks the LA's partition, ``warning`` is only reported) and a check. A check takes a
+``RuleContext`` and returns a boolean Series aligned with the rows of ``ctx.tables[rule.table]``:
+True marks a row that breaks the rule.
 
 Checks see the LA's return as read from its files: every value is text (``None`` = missing),
 columns carry the internal names, and ``_line`` is the line in the LA's file. Helpers in
@@ -16,9 +18,36 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from orchestration.lib.issues import Issue
-from orchestration.lib.years import CollectionYear
+from orchestration.lib.years import CollectionYear, eras_of
 
 LINE = "_line"
+
+
+@dataclass(frozen=True)
+class Eras:
+    """The eras a rule applies to, as data: from ``first`` to ``last`` in the census's era order
+    (dbt_project/seeds/mappings/eras.csv). ``None`` is open: from the census's first era, or on to
+    its latest, including eras added to the seed after the rule was written."""
+
+    first: str | None = None
+    last: str | None = None
+
+    def names(self, census: str) -> tuple[str, ...]:
+        """The census's era names in the range, in era order (resolved when asked, not when defined)."""
+        order = [e.name for e in eras_of(census)]
+        for bound in (self.first, self.last):
+            if bound is not None and bound not in order:
+                raise ValueError(f"{bound!r} is not a {census.upper()} era (eras: {', '.join(order)})")
+        start = order.index(self.first) if self.first else 0
+        stop = order.index(self.last) + 1 if self.last else len(order)
+        return tuple(order[start:stop])
+
+    def includes(self, census: str, era: str) -> bool:
+        return era in self.names(census)
+
+    def holds(self, ctx: "RuleContext") -> bool:
+        """The context's year is in one of the eras."""
+        return self.includes(ctx.census, ctx.era)
 
 
 @dataclass
@@ -46,15 +75,20 @@ class Rule:
     fields: tuple[str, ...]
     message: str
     severity: str  # error | warning
-    eras: tuple[str, ...] | None  # None = every era of the census
+    era_range: Eras | None  # None = every era of the census, present and future
     check: Callable[[RuleContext], pd.Series]
     description: str = ""
     # True: the check marks rows of last year's return (ctx.previous[table]) and the issues point
     # at last year's file, e.g. a child open on 31 March last year who is missing this year.
     previous: bool = False
 
+    @property
+    def eras(self) -> tuple[str, ...] | None:
+        """The names of the eras the rule applies to, from the eras seed (None: every era)."""
+        return None if self.era_range is None else self.era_range.names(self.census)
+
     def applies(self, ctx: RuleContext) -> bool:
-        if not (self.eras is None or ctx.era in self.eras):
+        if not (self.era_range is None or self.era_range.holds(ctx)):
             return False
         if self.previous:
             if ctx.previous is None or ctx.previous.get(self.table) is None:

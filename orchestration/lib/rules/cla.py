@@ -34,13 +34,16 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from orchestration.lib.rules import Rule, RuleContext
+from orchestration.lib.rules import Eras, Rule, RuleContext
 from orchestration.lib.rules import helpers as h
 
 ERROR, WARNING = "error", "warning"
-SSDA903, LAC, CLA = "SSDA903", "LAC", "CLA"
-FROM_LAC = (LAC, CLA)
-BEFORE_CLA = (SSDA903, LAC)
+# Era ranges by their first and last era (named in the eras seed): a range open at the end goes on
+# into any era added after it.
+UNTIL_SSDA903 = Eras(last="SSDA903")
+FROM_LAC = Eras(first="LAC")
+UNTIL_LAC = Eras(last="LAC")
+FROM_CLA = Eras(first="CLA")
 
 SHORT_BREAKS = frozenset({"V3", "V4"})
 FOSTER = frozenset({"Q1", "Q2", "F1", "F2", "F3", "F4", "F5", "F6"})
@@ -64,7 +67,7 @@ def _rule(
     severity: str,
     message: str,
     area: str,
-    eras: tuple[str, ...] | None = None,
+    eras: Eras | None = None,
     description: str = "",
     previous: bool = False,
 ) -> Callable[[Check], Check]:
@@ -77,7 +80,7 @@ def _rule(
                 fields=fields,
                 message=message,
                 severity=severity,
-                eras=eras,
+                era_range=eras,
                 check=check,
                 description=description or (check.__doc__ or "").strip(),
                 previous=previous,
@@ -252,7 +255,7 @@ _code_of_other_era(
     "sex",
     "Sex is given as M or F, but returns up to 2015-16 use 1 (male) or 2 (female): recode the sex.",
     A_CHILD,
-    (SSDA903,),
+    UNTIL_SSDA903,
 )
 _code_of_other_era(
     "CLA-007",
@@ -478,7 +481,7 @@ _code_of_other_era(
     "placement_type",
     "Placement types Q1 and Q2 are not used from 2022-23: recode the foster placement as one of F1 to F6.",
     A_EP,
-    (CLA,),
+    FROM_CLA,
 )
 _code_of_other_era(
     "CLA-033",
@@ -488,7 +491,7 @@ _code_of_other_era(
     "Placement types F1 to F6 are only used from 2022-23: use Q1 (foster placement with relative or friend) or "
     "Q2 (other foster carer) for this year.",
     A_EP,
-    BEFORE_CLA,
+    UNTIL_LAC,
 )
 _code_not_in_era(
     "CLA-034",
@@ -507,7 +510,7 @@ _code_of_other_era(
     "reason_episode_ceased",
     "Reason episode ceased E10 (When I Am Ready) is only used from 2016-17: use a reason from this year's list.",
     A_EP,
-    (SSDA903,),
+    UNTIL_SSDA903,
 )
 _too_long(
     "CLA-036",
@@ -567,7 +570,7 @@ A_XFER = "Transfers"
     "Transferred from LA is not a Welsh local authority code: give the GSS code (W06…) of the Welsh LA that "
     "looked after the child until the day before.",
     A_XFER,
-    eras=(CLA,),
+    eras=FROM_CLA,
 )
 def _xfer_code(ctx):
     """`transferred_from_la` is given and is not one of the 22 Welsh LA GSS codes. (The column exists only in
@@ -583,7 +586,7 @@ def _xfer_code(ctx):
     "Transferred from LA is only given on an episode that starts a period of care (reason for new episode S): "
     "remove it, or correct the reason for new episode.",
     A_XFER,
-    eras=(CLA,),
+    eras=FROM_CLA,
 )
 def _xfer_not_s(ctx):
     """`transferred_from_la` is given on an episode whose `reason_new_episode` is a valid code other than S."""
@@ -603,7 +606,7 @@ def _xfer_not_s(ctx):
     "Transferred from LA is this local authority's own code: give the LA the child was transferred from, or leave "
     "it empty if the child was not transferred.",
     A_XFER,
-    eras=(CLA,),
+    eras=FROM_CLA,
 )
 def _xfer_self(ctx):
     """`transferred_from_la` is the submitting LA's own GSS code."""

@@ -34,14 +34,17 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from orchestration.lib.rules import Rule, RuleContext
+from orchestration.lib.rules import Eras, Rule, RuleContext
 from orchestration.lib.rules import helpers as h
 
 ERROR, WARNING = "error", "warning"
-CIN, CRCS, CRCS_ALL_YEAR = "CIN", "CRCS", "CRCS_ALL_YEAR"
-SNAPSHOT = (CIN, CRCS)
-FROM_CRCS = (CRCS, CRCS_ALL_YEAR)
-ALL_YEAR = (CRCS_ALL_YEAR,)
+# Era ranges by their first and last era (named in the eras seed): a range open at the end goes on
+# into any era added after it. SNAPSHOT: a row per child open on the census date; ALL_YEAR: a row
+# per plan open during the year.
+SNAPSHOT = Eras(last="CRCS")
+UNTIL_CIN = Eras(last="CIN")
+FROM_CRCS = Eras(first="CRCS")
+ALL_YEAR = Eras(first="CRCS_ALL_YEAR")
 
 TABLE = "children"
 UNBORN_SEX = frozenset({"9", "U"})  # CIN: 9 not known or unborn; CRCS: U unknown or unborn
@@ -64,7 +67,7 @@ def _rule(
     severity: str,
     message: str,
     area: str,
-    eras: tuple[str, ...] | None = None,
+    eras: Eras | None = None,
     description: str = "",
 ) -> Callable[[Check], Check]:
     def register(check: Check) -> Check:
@@ -76,7 +79,7 @@ def _rule(
                 fields=fields,
                 message=message,
                 severity=severity,
-                eras=eras,
+                era_range=eras,
                 check=check,
                 description=description or (check.__doc__ or "").strip(),
             )
@@ -119,7 +122,7 @@ def _reference_date(ctx: RuleContext) -> pd.Series:
     """The census date; in the all-year era the plan's end date when it closed in the year."""
     census = h.census_date(ctx)
     ref = pd.Series(census, index=_frame(ctx).index, dtype="datetime64[ns]")
-    if ctx.era in ALL_YEAR:
+    if ALL_YEAR.holds(ctx):
         end = _d(ctx, "plan_end_date")
         ref = ref.where(~(end.notna() & (end < census)), end)
     return ref
@@ -132,7 +135,7 @@ def _age(ctx: RuleContext) -> pd.Series:
 
 def _open_at_census(ctx: RuleContext) -> pd.Series:
     """The row's plan is open on the census date: every row in the snapshot eras, a row with no end date after."""
-    if ctx.era in ALL_YEAR:
+    if ALL_YEAR.holds(ctx):
         return _c(ctx, "plan_end_date").isna()
     return pd.Series(True, index=_frame(ctx).index)
 
@@ -295,7 +298,7 @@ _code_of_other_era(
     "Sex is given as M, F, N or U, codes of the CRCS returns from 2016-17, but returns up to 2015-16 (CIN era) use "
     "1 (male), 2 (female) or 9 (not known or unborn): recode the sex.",
     A_SEX,
-    (CIN,),
+    UNTIL_CIN,
 )
 _code_of_other_era(
     "CRCS-008",
@@ -878,7 +881,7 @@ _code_of_other_era(
     "The child protection register category FIN (financial abuse) is a code of the CRCS returns from 2016-17; CIN "
     "returns up to 2015-16 do not have it: use NEG, PHY, SAB, EMO or MUL.",
     A_CP,
-    (CIN,),
+    UNTIL_CIN,
 )
 
 # =============================================================================================
