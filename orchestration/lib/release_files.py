@@ -134,6 +134,10 @@ def write_release(
             from orchestration.lib.submissions import write_status_files
 
             write_status_files(out, submissions, year.label)
+        elif current is not None:  # a re-release (cssd signoff): the returns are the current release's
+            for name in ("submissions.csv", "submissions.html"):
+                if (current / name).is_file():
+                    write_bytes_atomic(out / name, (current / name).read_bytes())
         problems += check_release_files(ods_cy, xlsx_cy, html_cy, tables)
         conformance = check_year_folder(out / "statswales", f"{year.label}/statswales")
         problems += [str(f) for f in errors(conformance)]

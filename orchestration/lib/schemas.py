@@ -19,13 +19,10 @@ from orchestration.lib.issues import Issue
 from orchestration.lib.specs import ColumnSpec, TableSpec, submission_spec
 from orchestration.lib.years import eras_of
 
-_ERA_ORDER_CACHE: dict[str, dict[str, int]] = {}
-
 
 def _era_order(census: str) -> dict[str, int]:
-    if census not in _ERA_ORDER_CACHE:
-        _ERA_ORDER_CACHE[census] = {e.name: e.order for e in eras_of(census)}
-    return _ERA_ORDER_CACHE[census]
+    # not cached here: eras_of reads the (cached) eras seed, so a new era in the seed is seen at once
+    return {e.name: e.order for e in eras_of(census)}
 
 
 def is_required(col: ColumnSpec, census: str, era: str) -> bool:

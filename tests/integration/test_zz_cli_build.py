@@ -49,7 +49,8 @@ def test_a_bad_resubmission_fails_clearly_and_loses_nothing(built):
 
     eps = built / "landing/cla/2016-17/W06000015/episodes.csv"
     eps.write_text(eps.read_text().replace("C004,2016-10-01,P,V2", "C004,2016-10-01,P,XX"))
-    result = run_cssd(["build", "--census", "cla", "--years", "2016-17"], built)
+    # --strict: a failed return fails the build (without it the build goes on: test_one_bad_la.py)
+    result = run_cssd(["build", "--census", "cla", "--years", "2016-17", "--strict"], built)
     assert result.returncode != 0
     assert "cla/2016-17/W06000015/episodes.csv row 6, field legal_status" in result.stderr
     assert "[CLA-027]" in result.stderr
