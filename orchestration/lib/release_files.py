@@ -118,6 +118,15 @@ def write_release(
         # Welsh texts still in draft, for the translation service (statswales.md, Translations).
         write_bytes_atomic(out / "translations.csv", export_csv(export_rows()))
         write_bytes_atomic(out / "metadata.json", release_metadata(notes, year.label))
+        # signed outputs too: written before the sign-off state is read (_write_qa)
+        if submissions is not None:
+            from orchestration.lib.submissions import write_status_files
+
+            write_status_files(out, submissions, year.label)
+        elif current is not None:  # a re-release (cssd signoff): the returns are the current release's
+            for name in ("submissions.csv", "submissions.html"):
+                if (current / name).is_file():
+                    write_bytes_atomic(out / name, (current / name).read_bytes())
         findings, record, state = _write_qa(settings, year.label, out, findings, landing_files)
         notes = signoff_notes(notes, state)
         notes_cy = notes.in_language("cy")
@@ -130,14 +139,6 @@ def write_release(
         html = write_release_html(out / PAGE_NAMES["en"], year.label, tables, history, notes)
         html_cy = write_release_html(out / PAGE_NAMES["cy"], year.label, tables, history, notes_cy)
         problems += check_release_files(ods, xlsx, html, tables)
-        if submissions is not None:
-            from orchestration.lib.submissions import write_status_files
-
-            write_status_files(out, submissions, year.label)
-        elif current is not None:  # a re-release (cssd signoff): the returns are the current release's
-            for name in ("submissions.csv", "submissions.html"):
-                if (current / name).is_file():
-                    write_bytes_atomic(out / name, (current / name).read_bytes())
         problems += check_release_files(ods_cy, xlsx_cy, html_cy, tables)
         conformance = check_year_folder(out / "statswales", f"{year.label}/statswales")
         problems += [str(f) for f in errors(conformance)]
