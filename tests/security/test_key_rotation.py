@@ -36,7 +36,7 @@ def pids_by_key(data, key: bytes) -> set[str]:
 
 
 # raw tables that record the returns rather than hold their rows (no child_pid)
-BOOKKEEPING = ("ingested_files", "validated_returns")
+BOOKKEEPING = ("ingested_files", "validated_returns", "submission_log")  # no pseudonyms in them
 
 
 def stored_pids(state) -> set[str]:
